@@ -1,0 +1,44 @@
+# Two commands set everything up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo
+PORT ?= 8000
+
+.PHONY: help venv demo test test-fast lint fmt clean
+
+help:
+	@echo "make demo       generate a project with the defaults into ./$(DEMO_DIR) and serve it on 127.0.0.1:$(PORT)"
+	@echo "make test       run the whole test suite (lint included)"
+	@echo "make test-fast  skip the slow matrix and the real Vercel runs"
+	@echo "make lint       ruff check + format check of the template repo"
+
+$(BIN)/.installed: requirements-dev.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+demo: venv
+	rm -rf $(DEMO_DIR)
+	$(BIN)/python scripts/demo.py $(DEMO_DIR) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest -n auto
+
+test-fast: venv
+	$(BIN)/python -m pytest -n auto -m "not slow"
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache

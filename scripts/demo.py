@@ -1,0 +1,46 @@
+"""Generate a demo project with the default answers and serve it on 127.0.0.1.
+
+Usage: python scripts/demo.py DEST [--port 8000] [--no-serve]
+Renders the template as it is on disk (uncommitted changes included), gives the
+project a venv with its dev dependencies, and runs uvicorn on the lazy entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support.render import project_venv, render, snapshot_template  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-serve", action="store_true", help="generate and install, do not serve")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        template = snapshot_template(Path(scratch) / "template")
+        project = render(template, args.dest.resolve())
+    print(f"generated {project}", flush=True)
+    venv = project_venv(project, "3.12")
+    print(f"venv {venv}", flush=True)
+    if args.no_serve:
+        return 0
+    command = [str(venv / "bin" / "uvicorn"), "api.index:app", "--host", "127.0.0.1", "--port", str(args.port)]
+    print(f"serving on http://127.0.0.1:{args.port}/health (Ctrl-C to stop)", flush=True)
+    os.chdir(project)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])}
+    os.execve(command[0], command, env)  # noqa: S606 - replace this process with the server
+    return 0  # not reached: execve does not return
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The app factory: everything that can fail happens here, when the app is built.
+
+``api/index.py`` calls ``create_app()`` on the first request (never at import
+time). Tests call it directly with their own ``Settings``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from .logging_setup import configure_logging
+from .middleware import install_middleware
+from .project import DESCRIPTION, PROJECT_NAME
+from .routers import health, items
+from .settings import Settings, env_name, get_settings
+from .state import ServiceState
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service. Optional features degrade; critical ones fail closed."""
+    settings = settings if settings is not None else get_settings()
+    configure_logging(settings.log_level)
+    state = ServiceState()
+    for field in settings.invalid_fields:
+        state.degrade(f"settings.{field}", f"invalid value in {env_name(field)}; default used")
+
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title=PROJECT_NAME,
+        description=DESCRIPTION,
+        debug=False,  # Starlette's debug pages leak tracebacks; our errors never do.
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.service = state
+
+    app.include_router(health.router)
+    app.include_router(items.router, prefix="/api")
+    install_middleware(app, settings, state)
+    return app

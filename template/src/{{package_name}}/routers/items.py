@@ -1,0 +1,63 @@
+"""A sample resource to copy from: validated models in, JSON out.
+
+The store is per process (serverless instances come and go): replace it with your
+database before relying on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+
+class ItemIn(BaseModel):
+    """What a client sends to create an item."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    price: float = Field(ge=0, le=1_000_000)
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class Item(ItemIn):
+    """An item as stored and returned."""
+
+    id: int
+
+
+class ItemStore:
+    """In-memory, thread-safe store; one per app."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, Item] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def list(self) -> list[Item]:
+        with self._lock:
+            return list(self._items.values())
+
+    def add(self, item: ItemIn) -> Item:
+        with self._lock:
+            created = Item(id=next(self._ids), **item.model_dump())
+            self._items[created.id] = created
+            return created
+
+
+_store = ItemStore()
+
+
+@router.get("", summary="List items")
+async def list_items() -> list[Item]:
+    return _store.list()
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create an item")
+async def create_item(item: ItemIn) -> Item:
+    return _store.add(item)

@@ -1,0 +1,1 @@
+"""Helpers shared by the template's tests: finding tools, rendering, venvs."""

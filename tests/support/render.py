@@ -1,0 +1,132 @@
+"""Render the template from the working tree and give generated projects a venv.
+
+Rendering copies ``copier.yml`` and ``template/`` into a plain folder first, so
+Copier renders exactly what is on disk (uncommitted changes included) without
+git. Venvs are shared between projects with the same dependency set and cached
+across runs; creation is locked because tests run in parallel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import copier
+
+from .tools import REPO_ROOT, cache_dir, require_python, require_uv
+
+TEMPLATE_FILES = ("copier.yml", "template")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache")
+
+
+def snapshot_template(dest: Path) -> Path:
+    """Copy the template's own files (working tree, not git) into ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in TEMPLATE_FILES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, ignore=_IGNORE)
+        else:
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def render(template: Path, dest: Path, data: Mapping[str, Any] | None = None) -> Path:
+    """``copier copy --defaults`` (no --trust) with ``data`` as the answers."""
+    copier.run_copy(
+        str(template),
+        str(dest),
+        data=dict(data or {}),
+        defaults=True,
+        unsafe=False,
+        quiet=True,
+        overwrite=True,
+    )
+    return dest
+
+
+def run_copier_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real ``copier`` command line, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "copier", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def project_requirements(project: Path) -> list[str]:
+    """Runtime dependencies plus the dev group, read from the generated pyproject."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dev = pyproject.get("dependency-groups", {}).get("dev", [])
+    return [*pyproject["project"].get("dependencies", []), *dev]
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` across processes (pytest-xdist workers)."""
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def shared_venv(python_version: str, requirements: Sequence[str]) -> Path:
+    """A venv with ``requirements`` for ``python_version``, shared and cached by content."""
+    python = require_python(python_version)
+    uv = require_uv()
+    key = hashlib.sha256("\n".join([python_version, *sorted(requirements)]).encode()).hexdigest()[:16]
+    root = cache_dir("venvs")
+    venv = root / f"py{python_version}-{key}"
+    with locked(root / f"{venv.name}.lock"):
+        if (venv / ".complete").exists():
+            return venv
+        # A half-built venv (an earlier run was killed) has no marker: start over.
+        # It is built under its final name because venv scripts embed their path.
+        shutil.rmtree(venv, ignore_errors=True)
+        run_checked([uv, "venv", "--quiet", "--python", python, str(venv)])
+        run_checked([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), *requirements])
+        (venv / ".complete").write_text("\n".join(requirements))
+    return venv
+
+
+def project_venv(project: Path, python_version: str, extra: Sequence[str] = ()) -> Path:
+    return shared_venv(python_version, [*project_requirements(project), *extra])
+
+
+def run_checked(command: Sequence[str], timeout: int = 900) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def run_in_project(
+    venv: Path, project: Path, *command: str, env: Mapping[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool of ``venv`` (e.g. "pytest", "ruff") inside the generated project."""
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+    full_env["PATH"] = f"{venv / 'bin'}{os.pathsep}{full_env.get('PATH', '')}"
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(venv / "bin" / command[0]), *command[1:]],
+        cwd=project,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )

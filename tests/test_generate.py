@@ -1,0 +1,114 @@
+"""`copier copy --defaults` produces a complete project whose own checks pass."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from support.render import project_venv, render, run_in_project
+
+
+def test_defaults_render_the_documented_layout(default_project: Path) -> None:
+    expected = [
+        "api/index.py",
+        "src/my_service/__init__.py",
+        "src/my_service/main.py",
+        "src/my_service/settings.py",
+        "src/my_service/py.typed",
+        "src/my_service/routers/health.py",
+        "src/my_service/routers/items.py",
+        "pyproject.toml",
+        ".python-version",
+        ".gitignore",
+        "README.md",
+        "vercel.json",
+        "tests/test_entry.py",
+    ]
+    missing = [name for name in expected if not (default_project / name).is_file()]
+    assert not missing
+    leftovers = [str(path) for path in default_project.rglob("*") if "jinja" in path.name]
+    assert not leftovers
+
+
+def test_answers_file_records_every_answer(default_project: Path) -> None:
+    answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "My Service"
+    assert answers["package_name"] == "my_service"
+    assert answers["env_prefix"] == "APP_"
+    assert answers["cors_origins"] == ["http://localhost:3000"]
+    assert answers["audit_log"] is True
+    assert answers["main_max_duration"] == 10
+
+
+def test_python_version_answer_reaches_the_project(default_project: Path) -> None:
+    assert (default_project / ".python-version").read_text().strip() == "3.12"
+    assert 'requires-python = ">=3.12"' in (default_project / "pyproject.toml").read_text()
+
+
+def test_entry_is_a_top_level_app_assignment(default_project: Path) -> None:
+    source = (default_project / "api/index.py").read_text()
+    assert '\napp = LazyApp("my_service.main:create_app", env_prefix="APP_")\n' in source
+
+
+def test_vercel_json_carries_the_durations(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "p", {"main_max_duration": 7, "init_max_duration": 120})
+    functions = json.loads((project / "vercel.json").read_text())["functions"]
+    assert functions["api/index.py"]["maxDuration"] == 7
+    assert functions["api/init.py"]["maxDuration"] == 120
+
+
+def test_fallback_cors_origins_are_baked_in(template_dir: Path, tmp_path: Path) -> None:
+    origins = ["https://app.example.com", "http://localhost:5173"]
+    project = render(template_dir, tmp_path / "p", {"cors_origins": origins, "package_name": "svc"})
+    namespace: dict[str, object] = {}
+    exec((project / "src/svc/project.py").read_text(), namespace)  # noqa: S102 - our own generated file
+    assert namespace["FALLBACK_CORS_ORIGINS"] == tuple(origins)
+
+
+def test_entry_import_touches_nothing(default_project: Path) -> None:
+    """`env -i python3.12 -c "import api.index"`: exit 0, no file written, no fastapi.
+
+    ``-B`` as on Vercel (PYTHONDONTWRITEBYTECODE=1): Python's own bytecode cache
+    is not the module's I/O.
+    """
+    code = (
+        "import sys\n"
+        "events = []\n"
+        "def hook(event, args):\n"
+        "    if event == 'open' and args[1] not in (None, 'r', 'rb') and not str(args[1]).startswith('r'):\n"
+        "        events.append((event, args[0], args[1]))\n"
+        "    elif event in ('socket.connect', 'socket.bind', 'subprocess.Popen', 'os.system'):\n"
+        "        events.append((event,))\n"
+        "sys.addaudithook(hook)\n"
+        "sys.path.insert(0, '.')\n"
+        "import api.index\n"
+        "assert 'fastapi' not in sys.modules, 'fastapi was imported'\n"
+        "assert not events, events\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", code],
+        cwd=default_project,
+        env={},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_generated_project_passes_its_own_lint_and_tests(default_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    subprocess.run(["cp", "-a", str(default_project), str(project)], check=True)
+    venv = project_venv(project, "3.12")
+    for command in (
+        ("ruff", "check", "."),
+        ("ruff", "format", "--check", "."),
+        ("pytest", "-q", "-p", "no:cacheprovider"),
+    ):
+        result = run_in_project(venv, project, *command)
+        assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
