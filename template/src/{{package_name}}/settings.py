@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import AliasChoices, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-class Settings(BaseSettings):
-    """Every setting the service reads. Document new fields in `.env.example`."""
+class ServiceSettings(BaseSettings):
+    """Base of every settings class: the prefix, the .env file, the invalid-field record."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -32,6 +32,17 @@ class Settings(BaseSettings):
         case_sensitive=False,
         populate_by_name=True,
     )
+
+    _invalid_fields: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def invalid_fields(self) -> tuple[str, ...]:
+        """Fields whose environment value was invalid and fell back to the default."""
+        return self._invalid_fields
+
+
+class Settings(ServiceSettings):
+    """Every setting the service reads. Document new fields in `.env.example`."""
 
     debug: bool = Field(
         False, description="Show exception details in error responses (never in production)."
@@ -64,60 +75,65 @@ class Settings(BaseSettings):
         description="Bearer token that protects the init function (Vercel cron convention); empty refuses all.",
     )
 
-    _invalid_fields: tuple[str, ...] = PrivateAttr(default=())
 
-    @property
-    def invalid_fields(self) -> tuple[str, ...]:
-        """Fields whose environment value was invalid and fell back to the default."""
-        return self._invalid_fields
-
-
-def _field_default(name: str) -> Any:
-    return Settings.model_fields[name].get_default(call_default_factory=True)
-
-
-def _field_name(loc: str) -> str:
+def _field_name(settings_class: type[BaseSettings], loc: str) -> str:
     """Map an error location (a field name or an alias such as CRON_SECRET) to the field."""
-    for name, field in Settings.model_fields.items():
+    for name, field in settings_class.model_fields.items():
         aliases = field.validation_alias
         if isinstance(aliases, AliasChoices) and loc in aliases.choices:
             return name
     return loc.lower()
 
 
-def env_name(field: str) -> str:
+def env_name(field: str, settings_class: type[BaseSettings] | None = None) -> str:
     """The environment variable that sets ``field`` (``<prefix>*`` for "all settings")."""
-    if field not in Settings.model_fields:
+    fields = (settings_class or Settings).model_fields
+    if field not in fields:
         return f"{ENV_PREFIX}*"
-    aliases = Settings.model_fields[field].validation_alias
+    aliases = fields[field].validation_alias
     if isinstance(aliases, AliasChoices):
         return str(aliases.choices[0])
     return f"{ENV_PREFIX}{field.upper()}"
 
 
-def load_settings() -> Settings:
-    """Build settings from the environment; invalid fields fall back to their defaults."""
+@overload
+def load_settings() -> Settings: ...
+@overload
+def load_settings[S: ServiceSettings](settings_class: type[S]) -> S: ...
+def load_settings(settings_class: type[ServiceSettings] | None = None) -> ServiceSettings:
+    """Build settings from the environment; invalid fields fall back to their defaults.
+
+    Works for any ``ServiceSettings`` subclass, so a feature can keep its own
+    settings class (e.g. the audit log) with the same never-raise guarantee.
+    """
+    cls: type[Any] = settings_class or Settings
     try:
-        return Settings()
+        settings: ServiceSettings = cls()
     except ValidationError as exc:
         invalid = sorted(
-            {_field_name(str(error["loc"][0])) for error in exc.errors() if error["loc"]}
+            {_field_name(cls, str(error["loc"][0])) for error in exc.errors() if error["loc"]}
         )
     except Exception:
         # A source that cannot be parsed at all (e.g. a broken .env file): all defaults.
         logger.warning("SETTINGS_INVALID all settings fell back to defaults", exc_info=True)
-        settings = Settings.model_construct()
+        settings = cls.model_construct()
         settings._invalid_fields = ("settings",)
+        return settings
+    else:
         return settings
     for name in invalid:
         logger.warning(
-            "SETTINGS_INVALID %s is invalid and fell back to its default", env_name(name)
+            "SETTINGS_INVALID %s is invalid and fell back to its default", env_name(name, cls)
         )
-    overrides = {name: _field_default(name) for name in invalid if name in Settings.model_fields}
+    overrides = {
+        name: cls.model_fields[name].get_default(call_default_factory=True)
+        for name in invalid
+        if name in cls.model_fields
+    }
     try:
-        settings = Settings(**overrides)
+        settings = cls(**overrides)
     except ValidationError:
-        settings = Settings.model_construct()
+        settings = cls.model_construct()
     settings._invalid_fields = tuple(invalid)
     return settings
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..state import ServiceState
 
 logger = logging.getLogger(__name__)
+_SERVICE_PACKAGE = __name__.rpartition(".")[0]
 
 # Builds the keyword arguments for the middleware's __init__ (besides ``app``).
 OptionsFactory = Callable[["Settings", "ServiceState"], dict[str, Any]]
@@ -33,7 +34,7 @@ OptionsFactory = Callable[["Settings", "ServiceState"], dict[str, Any]]
 
 @dataclass(frozen=True)
 class MiddlewareSpec:
-    """One middleware: ``target`` is "module:Class", relative to this package."""
+    """One middleware: ``target`` is "module:Class", relative to the service package."""
 
     name: str
     target: str
@@ -50,7 +51,7 @@ def _load(
     spec: MiddlewareSpec, settings: Settings, state: ServiceState
 ) -> tuple[type[Any], dict[str, Any]]:
     module_name, _, class_name = spec.target.partition(":")
-    module = importlib.import_module(f"{__name__}.{module_name}")
+    module = importlib.import_module(f".{module_name}", package=_SERVICE_PACKAGE)
     middleware_class: type[Any] = getattr(module, class_name)
     options = spec.options(settings, state) if spec.options else {}
     # Starlette builds middleware lazily, on the first request, where a failure
