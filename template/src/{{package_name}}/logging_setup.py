@@ -12,11 +12,17 @@ import logging
 import sys
 
 PACKAGE_LOGGER = __name__.rpartition(".")[0]
-_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marker class, so configuring twice adds no second handler."""
+    """Our stderr handler: stamps each line with the current request id."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .middleware.request_id import current_request_id
+
+        record.request_id = current_request_id.get()
+        super().emit(record)
 
 
 def configure_logging(level: str) -> logging.Logger:

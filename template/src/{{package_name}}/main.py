@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from .logging_setup import configure_logging
 from .middleware import install_middleware
+from .middleware.errors import install_exception_handler
 from .project import DESCRIPTION, PROJECT_NAME
 from .routers import health, items
 from .settings import Settings, env_name, get_settings
@@ -39,4 +40,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(items.router, prefix="/api")
     install_middleware(app, settings, state)
+    install_exception_handler(app, settings.debug)
     return app

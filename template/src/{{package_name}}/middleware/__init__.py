@@ -34,26 +34,35 @@ OptionsFactory = Callable[["Settings", "ServiceState"], dict[str, Any]]
 
 @dataclass(frozen=True)
 class MiddlewareSpec:
-    """One middleware: ``target`` is "module:Class", relative to the service package."""
+    """One middleware, named by strings so that importing it happens inside the guard.
+
+    ``target`` is "module:Class" and ``options`` (optional) "module:function",
+    both relative to the service package; the function takes ``(settings, state)``
+    and returns the keyword arguments of the class (besides ``app``).
+    """
 
     name: str
     target: str
     critical: bool
-    options: OptionsFactory | None = None
-    enabled: Callable[[Settings], bool] | None = None
+    options: str | None = None
 
 
 async def _probe_app(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
     """Stand-in inner app used to construct a middleware once, to catch errors early."""
 
 
+def _resolve(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    module = importlib.import_module(f".{module_name}", package=_SERVICE_PACKAGE)
+    return getattr(module, attribute)
+
+
 def _load(
     spec: MiddlewareSpec, settings: Settings, state: ServiceState
 ) -> tuple[type[Any], dict[str, Any]]:
-    module_name, _, class_name = spec.target.partition(":")
-    module = importlib.import_module(f".{module_name}", package=_SERVICE_PACKAGE)
-    middleware_class: type[Any] = getattr(module, class_name)
-    options = spec.options(settings, state) if spec.options else {}
+    middleware_class: type[Any] = _resolve(spec.target)
+    options_factory: OptionsFactory | None = _resolve(spec.options) if spec.options else None
+    options = options_factory(settings, state) if options_factory else {}
     # Starlette builds middleware lazily, on the first request, where a failure
     # could not be attributed or guarded: build it once now to find out.
     middleware_class(_probe_app, **options)
@@ -72,8 +81,6 @@ def install_middleware(
     specs = REGISTRY if registry is None else registry
     loaded: list[tuple[type[Any], dict[str, Any]]] = []
     for spec in specs:
-        if spec.enabled is not None and not spec.enabled(settings):
-            continue
         try:
             loaded.append(_load(spec, settings, state))
         except Exception as exc:

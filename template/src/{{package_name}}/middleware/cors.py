@@ -1,0 +1,37 @@
+"""CORS from the security manager's origins, with Starlette's well-tested middleware.
+
+Not critical: without CORS headers a browser refuses cross-origin calls, which
+fails closed by itself. The options never contain "*" and always allow credentials.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
+
+from ..security import build_security_manager
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..state import ServiceState
+
+ALLOWED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Request-ID")
+
+
+class CORSMiddleware(StarletteCORSMiddleware):
+    """Starlette's CORS middleware (pure ASGI), named here so the registry owns it."""
+
+
+def cors_options(settings: Settings, state: ServiceState) -> dict[str, Any]:
+    manager = build_security_manager(settings, state)
+    return {
+        "allow_origins": list(manager.allowed_origins),
+        "allow_origin_regex": manager.origin_regex.pattern if manager.origin_regex else None,
+        "allow_credentials": True,
+        "allow_methods": list(ALLOWED_METHODS),
+        "allow_headers": list(ALLOWED_HEADERS),
+        "expose_headers": ["X-Request-ID"],
+        "max_age": 600,
+    }
