@@ -1,0 +1,119 @@
+"""Import cost from ``python -X importtime``: the dominant modules and a budget.
+
+Every cold start pays the entry's import before the first byte, and Vercel's
+bundle carries no ``.pyc`` (each import compiles from source). The entry should
+cost a few ms (standard library only); the app, built on the first request,
+a second or two. Budgets live in ``[tool.<package>.doctor]`` in pyproject.toml:
+``entry_import_budget_ms`` and ``app_import_budget_ms``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from .fresh import python_paths, run_python
+from .project import Project
+from .report import CheckResult, passed
+
+START = "--doctor-importtime-start--"
+_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+@dataclass(frozen=True)
+class Imported:
+    module: str
+    cumulative_us: int
+    depth: int
+
+
+def parse_importtime(stderr: str) -> list[Imported]:
+    """Lines after the start marker; depth 1 is what the measured import itself pulled in."""
+    _, _, measured = stderr.partition(START)
+    rows = []
+    for line in measured.splitlines():
+        match = _LINE.match(line)
+        if match:
+            depth = len(match.group(3)) // 2
+            rows.append(Imported(match.group(4), int(match.group(2)), depth))
+    return rows
+
+
+def dominant(rows: list[Imported], limit: int = 5) -> list[Imported]:
+    """The heaviest modules one level below the measured one(s)."""
+    top = min((row.depth for row in rows), default=1)
+    children = [row for row in rows if row.depth == top + 1]
+    return sorted(children, key=lambda row: row.cumulative_us, reverse=True)[:limit]
+
+
+def _import_line(project: Project, module: str, files: list[str]) -> tuple[str, int]:
+    """Where a project file imports ``module`` (or its top-level package)."""
+    head = module.split(".")[0]
+    for rel in files:
+        try:
+            tree = ast.parse((project.root / rel).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            if any(name == module or name.split(".")[0] == head for name in names):
+                return rel, node.lineno
+    return (files[0] if files else ""), 0
+
+
+def measure(project: Project, module: str) -> tuple[list[Imported], str]:
+    paths = python_paths(project)
+    code = (
+        f"import sys; sys.path[:0] = {paths!r}; sys.stderr.write({START!r} + '\\n'); "
+        f"sys.stderr.flush(); import {module}"
+    )
+    completed = run_python(project, ["-X", "importtime", "-c", code], bytecode=False)
+    error = "" if completed.returncode == 0 else completed.stderr.strip().splitlines()[-1:]
+    return parse_importtime(completed.stderr), " ".join(error)
+
+
+def check_cost(project: Project, module: str, budget_key: str, files: list[str]) -> CheckResult:
+    budget_ms = float(project.setting(budget_key))
+    name = f"import cost of {module} within {budget_ms:g} ms"
+    rows, error = measure(project, module)
+    if error:
+        return passed("import-cost", name, f"not measured: the import fails ({error}); see the import checks")
+    top = min((row.depth for row in rows), default=1)
+    total_ms = sum(row.cumulative_us for row in rows if row.depth == top) / 1000
+    heavy = dominant(rows)
+    summary = ", ".join(f"{row.module} {row.cumulative_us / 1000:.0f} ms" for row in heavy)
+    if total_ms <= budget_ms:
+        return passed("import-cost", name, f"{total_ms:.0f} ms; heaviest: {summary or 'none'}")
+    file, line = _import_line(project, heavy[0].module, files) if heavy else ("", 0)
+    return CheckResult(
+        family="import-cost",
+        name=name,
+        ok=False,
+        file=file,
+        line=line,
+        message=f"importing {module} took {total_ms:.0f} ms (budget {budget_ms:g} ms); heaviest: {summary}",
+        fix=(
+            f"import the heavy module inside the function that uses it, or raise {budget_key} "
+            f"in [tool.{project.package}.doctor] in pyproject.toml if the cost is worth it"
+        ),
+    )
+
+
+def check_entry_cost(project: Project) -> list[CheckResult]:
+    results = []
+    for entry in project.entries():
+        rel = project.rel(entry)
+        results.append(check_cost(project, f"api.{entry.stem}", "entry_import_budget_ms", [rel]))
+    return results
+
+
+def check_app_cost(project: Project) -> list[CheckResult]:
+    files = [project.rel(path) for path in project.sources() if project.doctor_dir not in path.parents]
+    main = f"{project.package}.main"
+    main_rel = project.rel(project.package_dir / "main.py")
+    return [check_cost(project, main, "app_import_budget_ms", [main_rel, *files])]
