@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from .types import Send
 
 
-async def send_json(send: Send, status: int, body: dict[str, object]) -> None:
+async def send_json(send: Send, status: int, body: Mapping[str, object]) -> None:
     payload = json.dumps(body).encode()
     await send(
         {
