@@ -1,0 +1,115 @@
+"""Pure ASGI middleware: one audit event per POST, PUT, PATCH or DELETE request.
+
+The event is handed to the logger after the response has been sent; the request's
+task then waits (at most ``<prefix>AUDIT_WAIT_MS``) for it to be stored, so the
+client is never slowed, yet on serverless the write finishes within the invocation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..middleware.types import ASGIApp, Message, Receive, Scope, Send
+from ..settings import env_name
+from .events import MUTATING_METHODS, AuditEvent, event_from_scope
+from .logger import AuditLogger, get_audit_logger
+from .settings import AuditSettings
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..state import ServiceState
+
+logger = logging.getLogger(__name__)
+
+
+def audit_options(_settings: Settings, state: ServiceState) -> dict[str, Any]:
+    """Registry options: the process's logger, reporting on this app's ``state``."""
+    audit = get_audit_logger()
+    for field in audit.settings.invalid_fields:
+        state.degrade(
+            f"settings.{field}", f"invalid value in {env_name(field, AuditSettings)}; default used"
+        )
+    if not audit.settings.audit_enabled:
+        logger.info("AUDIT_DISABLED by %s", env_name("audit_enabled", AuditSettings))
+        return {"audit": None}
+    audit.attach(state)
+    return {"audit": audit}
+
+
+class AuditMiddleware:
+    """Records mutating HTTP requests; passes everything else straight through."""
+
+    def __init__(self, app: ASGIApp, audit: AuditLogger | None) -> None:
+        self.app = app
+        self.audit = audit
+        self.wait_seconds = audit.settings.audit_wait_ms / 1000 if audit is not None else 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.audit is None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "http" and scope["method"] in MUTATING_METHODS:
+            await self._record(self.audit, scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(self.audit, scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _record(self, audit: AuditLogger, scope: Scope, receive: Receive, send: Send) -> None:
+        occurred_at = datetime.now(UTC)
+        started = time.perf_counter()
+        response: dict[str, Any] = {}
+
+        async def send_and_watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["headers"] = message.get("headers") or ()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        except BaseException as exc:
+            # Record it (an unhandled error is a 500) but do not wait: re-raise now.
+            status = response.get("status", 500 if isinstance(exc, Exception) else None)
+            audit.submit(self._event(scope, occurred_at, started, status, response))
+            raise
+        future = audit.submit(
+            self._event(scope, occurred_at, started, response.get("status"), response)
+        )
+        if self.wait_seconds > 0 and not future.done():
+            # The response is already sent: this only keeps the invocation alive until
+            # the event is stored. On timeout the event stays queued (or logged), not lost.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.wait_seconds):
+                    await asyncio.shield(asyncio.wrap_future(future))
+
+    @staticmethod
+    def _event(
+        scope: Scope,
+        occurred_at: datetime,
+        started: float,
+        status: int | None,
+        response: dict[str, Any],
+    ) -> AuditEvent:
+        return event_from_scope(
+            scope,
+            occurred_at=occurred_at,
+            status=status,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            response_headers=response.get("headers", ()),
+        )
+
+    async def _lifespan(
+        self, audit: AuditLogger, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        async def send_after_flush(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                # Store what is queued before the server exits.
+                await asyncio.to_thread(audit.flush, 5.0)
+            await send(message)
+
+        await self.app(scope, receive, send_after_flush)
