@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="doctor", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--root", type=Path, default=None, help="project root (default: the cwd)")
-    parser.add_argument("--only", action="append", choices=sorted(FAMILIES), help="run only this checklist line")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(FAMILIES), help="run only this checklist line"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     results = run_checks(args.root, set(args.only) if args.only else None)

@@ -24,7 +24,7 @@ NOT_DEPLOYED = (
     "this file as a function: it publishes its source as a static file instead"
 )
 FIX = (
-    "bind the ASGI app at top level, unconditionally: `app = LazyApp(\"<package>.main:create_app\", ...)` "
+    'bind the ASGI app at top level, unconditionally: `app = LazyApp("<package>.main:create_app", ...)` '
     "(LazyApp cannot fail at import, so no try/except is needed)"
 )
 
@@ -74,7 +74,9 @@ def check_entry_file(project: Project, path: Path) -> CheckResult:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as exc:
         message = f"does not parse ({exc.msg}); {NOT_DEPLOYED}"
-        return CheckResult("entry-app", name, False, rel, exc.lineno or 0, message, "fix the syntax error")
+        return CheckResult(
+            "entry-app", name, False, rel, exc.lineno or 0, message, "fix the syntax error"
+        )
     found = set().union(*(_binds(node) for node in tree.body))
     if found:
         return passed("entry-app", name, f"top-level {', '.join(sorted(found))}")
@@ -92,6 +94,14 @@ def check_entries(project: Project) -> list[CheckResult]:
     entries = project.entries()
     if not entries:
         return [
-            CheckResult("entry-app", "api/ has a function", False, "api", 0, "no api/*.py found", "restore api/index.py")
+            CheckResult(
+                "entry-app",
+                "api/ has a function",
+                False,
+                "api",
+                0,
+                "no api/*.py found",
+                "restore api/index.py",
+            )
         ]
     return [check_entry_file(project, path) for path in entries]

@@ -42,7 +42,8 @@ class _ImportTimeReads(ast.NodeVisitor):
             if child is not None:
                 self.visit(child)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.visit_FunctionDef(node)
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         for child in [*node.args.defaults, *node.args.kw_defaults]:

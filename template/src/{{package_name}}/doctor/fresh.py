@@ -34,7 +34,9 @@ class ProbeOutcome:
     def crash(self) -> str:
         tail = self.stderr.strip().splitlines()[-3:]
         detail = " | ".join(tail) if tail else "no output"
-        return f"the interpreter ended (exit {self.returncode}) before the import finished: {detail}"
+        return (
+            f"the interpreter ended (exit {self.returncode}) before the import finished: {detail}"
+        )
 
 
 def python_paths(project: Project) -> list[str]:

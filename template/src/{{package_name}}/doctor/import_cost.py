@@ -56,6 +56,8 @@ def _import_line(project: Project, module: str, files: list[str]) -> tuple[str, 
         except (OSError, SyntaxError, UnicodeDecodeError):
             continue
         for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
             names = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -82,7 +84,9 @@ def check_cost(project: Project, module: str, budget_key: str, files: list[str])
     name = f"import cost of {module} within {budget_ms:g} ms"
     rows, error = measure(project, module)
     if error:
-        return passed("import-cost", name, f"not measured: the import fails ({error}); see the import checks")
+        return passed(
+            "import-cost", name, f"not measured: the import fails ({error}); see the import checks"
+        )
     top = min((row.depth for row in rows), default=1)
     total_ms = sum(row.cumulative_us for row in rows if row.depth == top) / 1000
     heavy = dominant(rows)
@@ -113,7 +117,9 @@ def check_entry_cost(project: Project) -> list[CheckResult]:
 
 
 def check_app_cost(project: Project) -> list[CheckResult]:
-    files = [project.rel(path) for path in project.sources() if project.doctor_dir not in path.parents]
+    files = [
+        project.rel(path) for path in project.sources() if project.doctor_dir not in path.parents
+    ]
     main = f"{project.package}.main"
     main_rel = project.rel(project.package_dir / "main.py")
     return [check_cost(project, main, "app_import_budget_ms", [main_rel, *files])]

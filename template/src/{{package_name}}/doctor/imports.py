@@ -23,7 +23,11 @@ IMPORT_FIX = (
 
 def check_modules(project: Project) -> list[CheckResult]:
     outcomes = probe_modules(project, project.modules())
-    return [result for module, outcome in outcomes.items() for result in check_module(project, module, outcome)]
+    return [
+        result
+        for module, outcome in outcomes.items()
+        for result in check_module(project, module, outcome)
+    ]
 
 
 def check_module(project: Project, module: str, outcome: ProbeOutcome) -> list[CheckResult]:

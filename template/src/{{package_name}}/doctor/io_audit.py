@@ -29,7 +29,9 @@ ENV_FIX = (
 )
 
 
-def io_results(project: Project, events: Iterable[dict[str, Any]], subject: str) -> list[CheckResult]:
+def io_results(
+    project: Project, events: Iterable[dict[str, Any]], subject: str
+) -> list[CheckResult]:
     """One failure per distinct (event, file, line)."""
     results, seen = [], set()
     for event in events:
@@ -55,7 +57,9 @@ def io_results(project: Project, events: Iterable[dict[str, Any]], subject: str)
     return results
 
 
-def env_results(project: Project, reads: Iterable[dict[str, Any]], subject: str) -> list[CheckResult]:
+def env_results(
+    project: Project, reads: Iterable[dict[str, Any]], subject: str
+) -> list[CheckResult]:
     results, seen = [], set()
     for read in reads:
         key = (read["file"], read["line"])
@@ -77,7 +81,9 @@ def env_results(project: Project, reads: Iterable[dict[str, Any]], subject: str)
     return results
 
 
-def error_result(project: Project, family: str, name: str, error: dict[str, Any], fix: str) -> CheckResult:
+def error_result(
+    project: Project, family: str, name: str, error: dict[str, Any], fix: str
+) -> CheckResult:
     return CheckResult(
         family=family,
         name=name,
@@ -117,7 +123,15 @@ def check_entry(project: Project, entry_rel: str, outcome: ProbeOutcome) -> list
             f"{entry_rel} and building the app (made outside Python's socket module, e.g. libpq)"
         )
         results.append(
-            CheckResult("no-io", f"no connection opened by {entry_rel}", False, entry_rel, 0, message, BUILD_IO_FIX)
+            CheckResult(
+                "no-io",
+                f"no connection opened by {entry_rel}",
+                False,
+                entry_rel,
+                0,
+                message,
+                BUILD_IO_FIX,
+            )
         )
     env = env_results(project, data["env_reads"], entry_rel)
     results.extend(env or [passed("env-at-import", f"no environment read importing {entry_rel}")])

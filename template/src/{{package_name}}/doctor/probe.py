@@ -16,6 +16,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -42,8 +43,8 @@ class Recorder:
 
     def __init__(self, project_dirs: list[str], ignore: list[str], prefixes: list[str]) -> None:
         self.prefixes = tuple(prefixes)
-        self.project_dirs = tuple(os.path.join(os.path.realpath(d), "") for d in project_dirs)
-        self.ignore = tuple(os.path.join(os.path.realpath(d), "") for d in ignore)
+        self.project_dirs = tuple(os.path.realpath(d) + os.sep for d in project_dirs)
+        self.ignore = tuple(os.path.realpath(d) + os.sep for d in ignore)
         self.phase = "import"
         self.events: list[dict[str, Any]] = []
         self.env_reads: list[dict[str, Any]] = []
@@ -84,7 +85,9 @@ class Recorder:
                     self.fastapi_import = {"module": args[0], **self.where(frame)}
                 return
             detail = _detail(event, args)
-            self.events.append({"phase": self.phase, "event": event, "detail": detail, **self.where(frame)})
+            self.events.append(
+                {"phase": self.phase, "event": event, "detail": detail, **self.where(frame)}
+            )
         finally:
             self._busy = False
 
@@ -181,14 +184,14 @@ class RecordingEnviron(MutableMapping[str, str]):
 def _sockets() -> set[str]:
     """Socket fds of this process: catches connections made in C (libpq), not via ``socket``."""
     try:
-        fds = os.listdir("/proc/self/fd")
+        fds = list(Path("/proc/self/fd").iterdir())
     except OSError:
         return set()
     found = set()
     for fd in fds:
         try:
-            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
-                found.add(fd)
+            if str(fd.readlink()).startswith("socket:"):
+                found.add(fd.name)
         except OSError:
             continue
     return found
@@ -214,7 +217,8 @@ def probe(spec: dict[str, Any], module_name: str) -> dict[str, Any]:
     recorder = Recorder(spec["project_dirs"], spec["ignore"], spec["prefixes"])
     result: dict[str, Any] = {"module": module_name, "import_error": None, "build_error": None}
     sockets_before = _sockets()
-    os.environ = RecordingEnviron(os.environ, recorder)  # type: ignore[assignment]
+    # Replaced, not cleared (the environment is already empty): os.getenv reads it too.
+    os.environ = RecordingEnviron(os.environ, recorder)  # type: ignore[assignment]  # noqa: B003
     sys.addaudithook(recorder.audit)
     module = None
     try:

@@ -76,9 +76,11 @@ class Project:
         except (OSError, SyntaxError, UnicodeDecodeError):
             return names
         for node in tree.body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                if any(isinstance(t, ast.Name) and t.id == "ENV_PREFIX" for t in node.targets):
-                    names.append(str(node.value.value))
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if any(isinstance(t, ast.Name) and t.id == "ENV_PREFIX" for t in targets):
+                value = getattr(node, "value", None)
+                if isinstance(value, ast.Constant):
+                    names.append(str(value.value))
         return names
 
     def third_party_imports(self) -> list[str]:
