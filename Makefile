@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 PORT ?= 8000
 
-.PHONY: help venv demo test test-fast lint fmt clean
+.PHONY: help venv demo test test-fast lint fmt docs docs-serve clean
 
 help:
 	@echo "make demo       generate a project with the defaults into ./$(DEMO_DIR) and serve it on 127.0.0.1:$(PORT)"
 	@echo "make test       run the whole test suite (lint included)"
 	@echo "make test-fast  skip the slow matrix and the real Vercel runs"
 	@echo "make lint       ruff check + format check of the template repo"
+	@echo "make docs       build the documentation site into ./site (strict)"
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
@@ -39,6 +40,12 @@ test-fast: venv
 fmt: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
