@@ -1,0 +1,116 @@
+"""The audit log in generated projects: SQLite and PostgreSQL backends, really run.
+
+Renders one project per backend, lints the audit files with the project's own
+ruff, and runs the project's audit tests. The PostgreSQL tests run against the
+real server at 127.0.0.1:5432: in CI (CI=true) an unreachable server or a
+skipped PostgreSQL test is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import tomllib
+from pathlib import Path
+
+import pytest
+from support.render import project_venv, render, run_in_project
+from support.tools import in_ci, require
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+TEST_DATABASE_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test"
+AUDIT_FILES = ("src/svc/audit", "tests/test_audit.py")
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def dependencies(project: Path) -> list[str]:
+    return tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def test_sqlite_backend_renders_no_postgres_code_or_dependency(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "p", {"package_name": "svc", "audit_backend": "sqlite"})
+    audit = project / "src/svc/audit"
+    assert sorted(path.name for path in audit.glob("*.py")) == [
+        "__init__.py",
+        "backend.py",
+        "events.py",
+        "logger.py",
+        "middleware.py",
+        "settings.py",
+        "sqlite.py",
+    ]
+    assert not any("psycopg" in dep for dep in dependencies(project))
+    assert "psycopg" not in (audit / "backend.py").read_text()
+    assert not (project / "tests/test_audit_postgres.py").exists()
+    assert '"audit.middleware:AuditMiddleware"' in (project / "src/svc/middleware/registry.py").read_text()
+
+
+def test_postgres_backend_adds_psycopg_and_its_tests(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "p", {"package_name": "svc", "audit_backend": "postgres"})
+    assert (project / "src/svc/audit/postgres.py").is_file()
+    assert (project / "tests/test_audit_postgres.py").is_file()
+    assert [dep for dep in dependencies(project) if dep.startswith("psycopg")] == ["psycopg[binary]>=3.2,<4"]
+    assert "DATABASE_URL" in (project / "src/svc/audit/settings.py").read_text()
+
+
+def test_no_audit_log_means_no_audit_package_and_no_psycopg(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "p", {"package_name": "svc", "audit_log": False})
+    assert not (project / "src/svc/audit").exists()
+    assert not list(project.glob("tests/test_audit*"))
+    assert not any("psycopg" in dep for dep in dependencies(project))
+    assert "audit" not in (project / "src/svc/middleware/registry.py").read_text()
+
+
+def _run_audit_tests(project: Path, *extra_tests: str) -> str:
+    venv = project_venv(project, "3.12")
+    lint_targets = [*AUDIT_FILES, *extra_tests]
+    for command in (("ruff", "check", *lint_targets), ("ruff", "format", "--check", *lint_targets)):
+        result = run_in_project(venv, project, *command)
+        assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
+    result = run_in_project(
+        venv,
+        project,
+        "pytest",
+        "-v",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_audit.py",
+        *extra_tests,
+        env={"TEST_DATABASE_URL": TEST_DATABASE_URL},
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_sqlite_project_passes_its_audit_tests(template_dir: Path, tmp_path: Path) -> None:
+    project = render(template_dir, tmp_path / "p", {"package_name": "svc", "audit_backend": "sqlite"})
+    output = _run_audit_tests(project)
+    assert " SKIPPED" not in output
+    assert re.search(r"test_unwritable_path_sends_every_event_to_the_log_stream PASSED", output)
+
+
+@pytest.mark.slow
+def test_postgres_project_passes_its_audit_tests_on_a_real_server(template_dir: Path, tmp_path: Path) -> None:
+    require(
+        postgres_reachable(),
+        f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} (user postgres, trust auth, database test)",
+    )
+    project = render(template_dir, tmp_path / "p", {"package_name": "svc", "audit_backend": "postgres"})
+    output = _run_audit_tests(project, "tests/test_audit_postgres.py")
+    passed = re.findall(r"test_audit_postgres\.py::(\w+) PASSED", output)
+    skipped = re.findall(r"test_audit_postgres\.py::(\w+) SKIPPED", output)
+    if in_ci():
+        assert not skipped, f"PostgreSQL audit tests were skipped in CI:\n{output}"
+    require(not skipped, f"PostgreSQL audit tests skipped:\n{output}")
+    assert "test_each_mutating_request_is_one_row_in_postgres" in passed
+    assert "test_a_locked_table_degrades_then_recovers_without_losing_events" in passed
+    assert len(passed) >= 7, output
