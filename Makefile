@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo
 PORT ?= 8000
 
-.PHONY: help venv demo test test-fast lint fmt docs docs-serve clean
+.PHONY: help venv demo test test-fast lint fmt docs docs-serve clean bench
 
 help:
 	@echo "make demo       generate a project with the defaults into ./$(DEMO_DIR) and serve it on 127.0.0.1:$(PORT)"
 	@echo "make test       run the whole test suite (lint included)"
 	@echo "make test-fast  skip the slow matrix and the real Vercel runs"
 	@echo "make lint       ruff check + format check of the template repo"
+	@echo "make bench      generated service vs bare FastAPI, side by side; writes docs/performance.md"
 	@echo "make docs       build the documentation site into ./site (strict)"
 
 $(BIN)/.installed: requirements-dev.txt
@@ -36,6 +37,9 @@ test: lint
 
 test-fast: venv
 	$(BIN)/python -m pytest -n auto -m "not slow"
+
+bench: venv
+	$(BIN)/python -m bench --output docs/performance.md
 
 fmt: venv
 	$(BIN)/ruff format .

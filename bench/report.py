@@ -1,0 +1,168 @@
+"""The table of ratios with the targets beside them, and docs/performance.md."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .common import REPO_ROOT, Series
+
+FINDINGS = Path(__file__).with_name("findings.md")
+
+
+@dataclass
+class Row:
+    number: str
+    what: str
+    value: float | None
+    unit: str  # "x" (a ratio) or "ms" (a difference)
+    target: str
+    met: bool | None
+    detail: str
+
+    @property
+    def shown(self) -> str:
+        if self.value is None:
+            return "n/a"
+        return f"{self.value:.2f}x" if self.unit == "x" else f"{self.value:+.1f} ms"
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "**missed**", None: "-"}[self.met]
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)  # title, markdown lines
+    notes: list[str] = field(default_factory=list)
+
+    def ratio(
+        self,
+        number: str,
+        what: str,
+        a: Series | None,
+        b: Series | None,
+        *,
+        at_most: float | None = None,
+        at_least: float | None = None,
+    ) -> None:
+        """A row for median(a) / median(b) against a bound."""
+        if not a or not b or not a.values or not b.values:
+            self.rows.append(Row(number, what, None, "x", _target(at_most, at_least), None, "not measured"))
+            return
+        value = a.median / b.median
+        met = value <= at_most if at_most is not None else value >= (at_least or 0)
+        detail = f"{a.describe()} vs {b.describe()}"
+        self.rows.append(Row(number, what, value, "x", _target(at_most, at_least), met, detail))
+
+    def difference(self, number: str, what: str, a: Series | None, b: Series | None, below: float) -> None:
+        if not a or not b or not a.values or not b.values:
+            self.rows.append(Row(number, what, None, "ms", f"< {below:g} ms", None, "not measured"))
+            return
+        value = a.median - b.median
+        detail = f"{a.describe()} vs {b.describe()}"
+        self.rows.append(Row(number, what, value, "ms", f"< {below:g} ms", value < below, detail))
+
+    def table(self) -> list[str]:
+        lines = ["| # | Measure (generated vs bare) | Result | Target | Verdict |", "|---|---|---|---|---|"]
+        lines += [f"| {r.number} | {r.what} | {r.shown} | {r.target} | {r.verdict} |" for r in self.rows]
+        return lines
+
+    def details(self) -> list[str]:
+        lines = ["| # | Measure | Medians (min-max, n): first vs second |", "|---|---|---|"]
+        lines += [f"| {r.number} | {r.what} | {r.detail} |" for r in self.rows]
+        return lines
+
+
+def _target(at_most: float | None, at_least: float | None) -> str:
+    return f"<= {at_most:.2f}x" if at_most is not None else f">= {at_least:.2f}x"
+
+
+def machine(versions: dict[str, str], python312: str | None) -> list[str]:
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    runtime_python = "not found"
+    if python312:
+        runtime_python = subprocess.run(
+            [python312, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    lines = [
+        f"- Date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- CPU: {cpu}, nproc {os.cpu_count()}",
+        f"- OS: {platform.system()} {platform.release()}",
+        f"- Python of the apps: {runtime_python}; of the benchmark and Copier: {platform.python_version()}",
+        f"- Load client: {'wrk' if shutil.which('wrk') else 'bench.load (asyncio, built in; wrk is not installed)'}",
+    ]
+    lines.append("- Packages: " + ", ".join(f"{name} {version}" for name, version in sorted(versions.items())))
+    return lines
+
+
+def render_markdown(report: Report, *, machine_lines: list[str], command: str, smoke: bool) -> str:
+    out = ["# Performance", ""]
+    if smoke:
+        out += ["> Smoke run: tiny counts, figures are meaningless. Run `make bench` for real ones.", ""]
+    out += [
+        "The generated service measured side by side with a bare FastAPI hello-world",
+        "(`tests/fixtures/bare_fastapi`: one `/health` route, the same FastAPI, Starlette,",
+        "Pydantic and uvicorn versions) in one run. Absolute times on a shared machine are",
+        "noise; ratios of two things measured in the same run, interleaved (the order",
+        "alternates each round: AB BA AB ...), and reduced to medians, are not. This page is",
+        "generated by the benchmark: edit `bench/findings.md` for the analysis below.",
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        "It renders the template from the working tree with the default answers (plus",
+        "`audit_log=false`, and `audit_backend=postgres` when PostgreSQL answers on",
+        "127.0.0.1:5432), makes or reuses the cached venvs of the test suite, runs the real",
+        "`vercel build` and the real Vercel Python runtime, and writes this file.",
+        "",
+        "## Machine",
+        "",
+        *machine_lines,
+        "",
+        "## Ratios",
+        "",
+        *report.table(),
+        "",
+        "`pyc`: warm bytecode, as on a laptop. `no-pyc`: the function exactly as",
+        "`vercel build` lays it out (no `.pyc` files, `PYTHONDONTWRITEBYTECODE=1`), so every",
+        "module of the app and its dependencies compiles from source on each cold start, as",
+        "on Vercel today.",
+        "",
+        "## Measurements",
+        "",
+        *report.details(),
+        "",
+    ]
+    for title, lines in report.sections:
+        out += [f"## {title}", "", *lines, ""]
+    if report.notes:
+        out += ["## Notes from this run", "", *[f"- {note}" for note in report.notes], ""]
+    if FINDINGS.exists():
+        out += [FINDINGS.read_text().rstrip(), ""]
+    return "\n".join(out)
+
+
+def relative_command(output: Path, smoke: bool) -> str:
+    default = REPO_ROOT / "docs" / "performance.md"
+    if output.resolve() == default and not smoke:
+        return "make bench"
+    return "python -m bench" + (" --smoke" if smoke else "") + f" --output {output}"
