@@ -286,3 +286,14 @@ def test_mypy_strict_and_env_example_hold_for_every_variant(
     assert typed.returncode == 0, output(typed)
     drift = run_in_project(venv, project, "pytest", "-q", "-p", "no:cacheprovider", "tests/test_env_example.py")
     assert drift.returncode == 0, output(drift)
+
+
+@pytest.mark.slow
+def test_mypy_strict_rejects_an_untyped_function(default_project: Path, tmp_path: Path) -> None:
+    """The type check is really strict: code without annotations fails `make typecheck`'s mypy."""
+    project = copy_project(default_project, tmp_path / "my-service")
+    (project / "src/my_service/helpers.py").write_text("def double(value):\n    return value * 2\n")
+    venv = project_venv(project, "3.12")
+    typed = run_in_project(venv, project, "mypy")
+    assert typed.returncode != 0
+    assert "src/my_service/helpers.py:1: error: Function is missing a type annotation" in typed.stdout
