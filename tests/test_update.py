@@ -90,6 +90,8 @@ def edit_like_a_user(project: Path) -> None:
         readme.write(README_SECTION)
     replace_once(project / "pyproject.toml", "dependencies = [\n", "dependencies = [\n" + USER_DEPENDENCY)
     replace_once(pkg / "settings.py", 'log_level: LogLevel = Field("INFO",', USER_LOG_LEVEL)
+    # The generated tests insist that .env.example documents the real defaults.
+    replace_once(project / ".env.example", "# APP_LOG_LEVEL=INFO\n", "# APP_LOG_LEVEL=WARNING\n")
 
 
 # ---------------------------------------------------------------- the template's next release
@@ -199,6 +201,7 @@ def test_update_keeps_the_users_edits(updated: Scenario) -> None:
     assert (project / "README.md").read_text().endswith(README_SECTION)
     assert USER_DEPENDENCY in (project / "pyproject.toml").read_text()
     assert USER_LOG_LEVEL in (pkg / "settings.py").read_text()
+    assert "# APP_LOG_LEVEL=WARNING\n" in (project / ".env.example").read_text()
 
 
 def test_update_leaves_no_conflicts_where_only_one_side_changed(updated: Scenario) -> None:

@@ -68,29 +68,32 @@ def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return result.stdout
 
 
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
+def commit_all(repo: Path, message: str, *, force: bool = False) -> None:
+    """Commit everything; ``force`` also adds files a ``.gitignore`` in the tree ignores."""
+    git(repo, "add", "-A", *(("--force",) if force else ()))
     git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
 
 
-def init_repo(path: Path, message: str = "initial") -> Path:
+def init_repo(path: Path, message: str = "initial", *, force: bool = False) -> Path:
     """``git init`` + commit everything in ``path``."""
     git(path, "init", "--quiet")
-    commit_all(path, message)
+    commit_all(path, message, force=force)
     return path
 
 
 def tagged_template(dest: Path, tag: str = "0.1.0") -> Path:
     """The working tree's template as a git repo whose only commit is tagged ``tag``."""
     snapshot_template(dest)
-    init_repo(dest, f"release {tag}")
+    # Forced: template/.gitignore (the generated project's) ignores `.env.*`, which would
+    # silently drop template/.env.example.jinja from the release. The real repo tracks it.
+    init_repo(dest, f"release {tag}", force=True)
     git(dest, "tag", tag)
     return dest
 
 
 def release(template: Path, tag: str, message: str | None = None) -> None:
     """Commit the template's changes and tag them: what a maintainer does to release."""
-    commit_all(template, message or f"release {tag}")
+    commit_all(template, message or f"release {tag}", force=True)
     git(template, "tag", tag)
 
 
