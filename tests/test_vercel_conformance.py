@@ -1,0 +1,501 @@
+"""Generated projects against Vercel's real code: the Python runtime and `vercel build`.
+
+Two halves:
+
+- **Runtime.** PyPI's ``vercel-runtime`` serves a rendered project exactly as
+  the platform starts it (``support.vercel``), with nothing in the environment
+  but what the platform itself sets: the entry must be detected as ASGI, serve
+  the sample routes, survive a factory that is broken on purpose, and build the
+  app once under concurrent first requests.
+- **Build.** The pinned Vercel CLI builds rendered projects over several answer
+  sets, with a ``.env``, a SQLite database and a docs folder planted first: the
+  functions carry the answered ``maxDuration``, the static output is exactly
+  ``public/``, no secret or local state is bundled, and the *built* function
+  (its ``_vendor/`` and the runtime it vendors) serves ``/health``.
+
+Each answer set is built once per test run, shared by every xdist worker
+through a file lock, so the file costs a handful of builds however the tests
+are distributed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.render import locked, render
+from support.vercel import (
+    HttpResponse,
+    RuntimeServer,
+    function_config,
+    serve_built_function,
+    serve_with_vercel_runtime,
+    static_files,
+    vercel_build,
+)
+
+pytestmark = pytest.mark.slow
+
+SECRET = "conformance-cron-secret"  # noqa: S105 - a test value, not a credential
+BOOM = "boom secret 7f3a"  # the text of the planted failure: it must never reach a client
+JSON_HEADERS = {"content-type": "application/json"}
+# The headers the security middleware promises on every response.
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+# --- rendered projects and their breakages ------------------------------------
+
+
+def _package(project: Path) -> str:
+    (package,) = (path.name for path in (project / "src").iterdir() if path.is_dir())
+    return package
+
+
+def _break_factory(project: Path) -> None:
+    """``create_app`` raises on every call, as a bad setting or a bug would."""
+    main = project / "src" / _package(project) / "main.py"
+    source = main.read_text()
+    signature = "def create_app("
+    assert signature in source, f"{main} has no create_app: update this test's breakage"
+    head, _, tail = source.partition(signature)
+    # First statement of the body, before the docstring: valid whatever follows.
+    signature_line, _, body = tail.partition("\n")
+    main.write_text(f"{head}{signature}{signature_line}\n    raise RuntimeError({BOOM!r})\n{body}")
+
+
+def _break_import(project: Path) -> None:
+    """``main.py`` raises while it is imported, as a circular import or a typo would."""
+    main = project / "src" / _package(project) / "main.py"
+    main.write_text(main.read_text() + f"\nraise RuntimeError({BOOM!r})\n")
+
+
+def _count_factory_calls(project: Path) -> None:
+    """Wrap ``create_app`` to print one line per call and take its time.
+
+    The sleep widens the window in which concurrent first requests arrive
+    while the app is still being built.
+    """
+    main = project / "src" / _package(project) / "main.py"
+    main.write_text(
+        main.read_text()
+        + "\n\n_real_create_app = create_app\n\n\n"
+        + "def create_app(settings=None):\n"
+        + "    import sys, time\n"
+        + "    print('FACTORY_CALLED', file=sys.stderr, flush=True)\n"
+        + "    time.sleep(0.5)\n"
+        + "    return _real_create_app(settings)\n"
+    )
+
+
+def _copy(project: Path, dest: Path) -> Path:
+    shutil.copytree(project, dest, ignore=shutil.ignore_patterns("var", "__pycache__", ".venv"))
+    return dest
+
+
+# --- the runtime's side -------------------------------------------------------
+
+
+def _post_item(server: RuntimeServer, name: str = "widget") -> HttpResponse:
+    body = json.dumps({"name": name, "price": 9.5}).encode()
+    return server.request("POST", "/api/items", body=body, headers=JSON_HEADERS)
+
+
+def _assert_no_leak(response: HttpResponse) -> None:
+    text = response.body.decode(errors="replace")
+    for secret in (BOOM, "Traceback", "RuntimeError", "/src/"):
+        assert secret not in text, f"{secret!r} leaked to the client: {text}"
+
+
+@pytest.fixture(scope="module")
+def served_copy(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the default project: serving it writes ./var/audit.db into it."""
+    return _copy(default_project, tmp_path_factory.mktemp("runtime") / "my-service")
+
+
+@pytest.fixture(scope="module")
+def index_server(served_copy: Path) -> Iterator[RuntimeServer]:
+    """``api/index.py`` under the real runtime with an empty environment."""
+    with serve_with_vercel_runtime(served_copy) as server:
+        yield server
+
+
+def test_runtime_detects_the_entry_as_asgi_and_serves_health(index_server: RuntimeServer) -> None:
+    response = index_server.get("/health")
+
+    assert (response.status, response.json()) == (200, {"status": "ok"}), index_server.logs()
+    # The runtime serves what it detected as ASGI through its vendored uvicorn
+    # (WSGI apps get http.server): the Server header says which path ran.
+    assert response.headers.get("server") == "uvicorn"
+    assert response.headers.get("cache-control") == "no-store"
+
+
+def test_runtime_serves_the_sample_routes(index_server: RuntimeServer) -> None:
+    created = _post_item(index_server, "conformance")
+    listed = index_server.get("/api/items")
+
+    assert created.status == 201, created.body
+    item = created.json()
+    assert {"name": "conformance", "price": 9.5}.items() <= item.items()
+    assert listed.status == 200
+    assert item in listed.json()
+    # The audit log (sqlite by default) wrote its event without degrading:
+    # off Vercel its file is ./var/audit.db, relative to the function's cwd.
+    assert index_server.get("/health").json() == {"status": "ok"}, index_server.logs()
+
+
+def test_runtime_answers_unknown_paths_with_json_404_and_security_headers(index_server: RuntimeServer) -> None:
+    response = index_server.get("/no/such/path")
+
+    assert response.status == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": "Not Found"}
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (name, response.headers)
+    assert "default-src 'none'" in response.headers.get("content-security-policy", "")
+    assert response.headers.get("x-request-id")
+
+
+def test_runtime_logs_nothing_alarming_for_a_healthy_app(index_server: RuntimeServer) -> None:
+    index_server.get("/health")
+
+    logs = index_server.logs()
+    for marker in ("APP_BUILD_FAILED", "FEATURE_FAILED", "FEATURE_DEGRADED", "Traceback"):
+        assert marker not in logs, logs
+
+
+def test_runtime_serves_the_init_function_only_with_the_cron_secret(served_copy: Path) -> None:
+    with serve_with_vercel_runtime(served_copy, "api/init.py", env={"CRON_SECRET": SECRET}) as server:
+        missing = server.get("/api/init")
+        wrong = server.get("/api/init", headers={"Authorization": f"Bearer {SECRET}x"})
+        first = server.request("POST", "/api/init", headers={"Authorization": f"Bearer {SECRET}"})
+        second = server.get("/api/init", headers={"Authorization": f"Bearer {SECRET}"})
+
+        assert (missing.status, wrong.status) == (401, 401)
+        for response in (first, second):  # idempotent: twice is fine
+            assert response.status == 200, (response.body, server.logs())
+            report = response.json()
+            assert report["status"] == "ok", report
+            assert set(report["steps"].values()) == {"ok"}, report
+
+
+def test_runtime_init_function_refuses_everyone_without_cron_secret(served_copy: Path) -> None:
+    with serve_with_vercel_runtime(served_copy, "api/init.py") as server:
+        for header in ("Bearer ", "Bearer", f"Bearer {SECRET}"):
+            response = server.get("/api/init", headers={"Authorization": header})
+            assert response.status == 401, (header, response.body)
+        assert "CRON_SECRET is not set" in server.logs()
+
+
+@pytest.mark.parametrize("breakage", [_break_factory, _break_import], ids=["factory-raises", "main-import-raises"])
+def test_runtime_starts_a_broken_project_and_answers_503_without_details(
+    default_project: Path, tmp_path: Path, breakage: Any
+) -> None:
+    project = _copy(default_project, tmp_path / "broken")
+    breakage(project)
+
+    with serve_with_vercel_runtime(project) as server:
+        health = server.get("/health")
+        items = server.get("/api/items")
+        logs = server.logs()
+
+    assert health.status == 503, logs
+    assert health.headers["content-type"] == "application/json"
+    assert health.json()["status"] == "error"
+    assert items.status == 503
+    assert items.json()["detail"] == "Service Unavailable"
+    for response in (health, items):
+        _assert_no_leak(response)
+        assert response.headers.get("x-content-type-options") == "nosniff"
+    # The operator gets everything: the marker, the id the client saw, the traceback.
+    error_id = health.json()["error_id"]
+    assert f"APP_BUILD_FAILED error_id={error_id}" in logs, logs
+    assert "Traceback (most recent call last)" in logs
+    assert f"RuntimeError: {BOOM}" in logs
+
+
+def test_runtime_builds_the_app_once_under_concurrent_first_requests(default_project: Path, tmp_path: Path) -> None:
+    project = _copy(default_project, tmp_path / "counted")
+    _count_factory_calls(project)
+    clients = 16
+
+    with serve_with_vercel_runtime(project) as server:
+        barrier = threading.Barrier(clients)
+        responses: list[HttpResponse | BaseException] = []
+
+        def hit() -> None:
+            barrier.wait()
+            try:
+                responses.append(server.get("/health", timeout=30))
+            except BaseException as exc:  # a reset connection is a failure, not a crash
+                responses.append(exc)
+
+        threads = [threading.Thread(target=hit) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        logs = server.logs()
+
+    assert len(responses) == clients
+    outcomes = [r if isinstance(r, BaseException) else (r.status, r.json()) for r in responses]
+    assert outcomes == [(200, {"status": "ok"})] * clients, logs
+    assert logs.count("FACTORY_CALLED") == 1, logs
+
+
+# --- the build's side ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    answers: Mapping[str, Any]
+    main_max_duration: int = 10
+    init_max_duration: int | None = 60
+    breakage: Any = None
+
+
+VARIANTS = {
+    "defaults": Variant({}),
+    "no-init": Variant({"init_function": False}, init_max_duration=None),
+    "durations": Variant({"main_max_duration": 7, "init_max_duration": 300}, 7, 300),
+    # Another name and prefix too: nothing may depend on "my_service" / "APP_".
+    "postgres": Variant({"project_name": "Billing API", "env_prefix": "BILL_", "audit_backend": "postgres"}),
+    "broken": Variant({}, breakage=_break_factory),
+}
+BUILDS = [name for name in VARIANTS if name != "broken"]
+
+# Planted in the copy before `vercel build`: none may be published or bundled.
+PLANTED_ENV = "SECRET_TOKEN=planted-do-not-ship\n"
+PLANTED = (".env", ".env.local", "var/audit.db", "docs/notes.md")
+
+
+def _plant_local_files(project: Path) -> None:
+    (project / ".env").write_text(PLANTED_ENV)
+    (project / ".env.local").write_text(PLANTED_ENV)
+    (project / "var").mkdir()
+    with sqlite3.connect(project / "var" / "audit.db") as db:
+        db.execute("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, actor TEXT)")
+        db.execute("INSERT INTO audit_log (actor) VALUES ('planted')")
+    (project / "docs").mkdir()
+    (project / "docs" / "notes.md").write_text("# internal notes\n")
+
+
+@dataclass(frozen=True)
+class Built:
+    project: Path  # the rendered project the build was made from
+    output: Path  # its .vercel/output
+    seconds: float
+
+
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every xdist worker of this run (the workers' common parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _build(name: str, template_dir: Path, root: Path) -> Built:
+    """Render ``VARIANTS[name]``, plant local files, `vercel build` it: once per run."""
+    folder = root / f"vercel-conformance-{name}"
+    record = folder / "built.json"
+    with locked(root / f"vercel-conformance-{name}.lock"):
+        if not record.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            variant = VARIANTS[name]
+            project = render(template_dir, folder / "rendered" / "service", variant.answers)
+            _plant_local_files(project)
+            if variant.breakage:
+                variant.breakage(project)
+            started = time.perf_counter()
+            output = vercel_build(project, workdir=folder / "build")
+            seconds = round(time.perf_counter() - started, 1)
+            record.write_text(json.dumps({"project": str(project), "output": str(output), "seconds": seconds}))
+    data = json.loads(record.read_text())
+    return Built(Path(data["project"]), Path(data["output"]), data["seconds"])
+
+
+@pytest.fixture(scope="session")
+def build_of(template_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = _run_root(tmp_path_factory)
+    return lambda name: _build(name, template_dir, root)
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_build_writes_the_answered_max_duration(build_of: Any, name: str) -> None:
+    variant, built = VARIANTS[name], build_of(name)
+    functions = sorted(p.name for p in (built.output / "functions" / "api").glob("*.func"))
+
+    index = function_config(built.output, "index")
+    assert index["maxDuration"] == variant.main_max_duration
+    assert index["runtime"] == "python3.12"
+    if variant.init_max_duration is None:
+        assert functions == ["index.func"]
+        assert not (built.project / "api" / "init.py").exists()
+    else:
+        assert functions == ["index.func", "init.func"]
+        assert function_config(built.output, "init")["maxDuration"] == variant.init_max_duration
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_build_publishes_exactly_the_public_folder(build_of: Any, name: str) -> None:
+    built = build_of(name)
+    public = built.project / "public"
+    expected = sorted(p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file())
+
+    published = static_files(built.output)
+
+    assert published == expected, f"published beyond public/: {sorted(set(published) - set(expected))}"
+    assert expected, "public/ is empty: Vercel would publish the project's source instead"
+
+
+def _bundled_leaks(config: Mapping[str, Any]) -> list[str]:
+    leaks = []
+    for target, source in config["filePathMap"].items():
+        for path in (target, source):
+            parts = Path(path).parts
+            name = parts[-1]
+            if (
+                name.startswith(".env")
+                or name.endswith((".db", ".sqlite3"))
+                or (parts[0] in {"var", "tests", "docs", ".github"})
+            ):
+                leaks.append(f"{target} <- {source}")
+    return sorted(set(leaks))
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_build_bundles_no_env_database_tests_or_docs(build_of: Any, name: str) -> None:
+    built = build_of(name)
+    for planted in PLANTED:
+        assert (built.project / planted).exists(), planted  # the planted files were there
+
+    for function in ("index", "init"):
+        if not (built.output / "functions" / "api" / f"{function}.func").exists():
+            continue
+        config = function_config(built.output, function)
+        # Not vacuous: the map does hold the project.
+        assert f"api/{function}.py" in config["filePathMap"]
+        assert _bundled_leaks(config) == [], f"api/{function}.func bundles local files"
+
+
+def _destination(output: Path, path: str) -> str:
+    """Where the built routes send ``path``: ``static:<file>``, ``function:<name>`` or ``miss``.
+
+    Follows the part of the Build Output API the build wrote into
+    ``config.json``: the filesystem phase (static files, then functions)
+    first, then the rewrites after it, each re-checked against the filesystem.
+    """
+    config = json.loads((output / "config.json").read_text())
+    statics = set(static_files(output))
+    functions_dir = output / "functions"
+    functions = {
+        "/" + p.relative_to(functions_dir).as_posix().removesuffix(".func") for p in functions_dir.rglob("*.func")
+    }
+
+    def filesystem(candidate: str) -> str | None:
+        if candidate.lstrip("/") in statics:
+            return f"static:{candidate.lstrip('/')}"
+        if candidate in functions:
+            return f"function:{candidate}"
+        return None
+
+    routes = config["routes"]
+    assert routes[0] == {"handle": "filesystem"}, "the build routes before the filesystem: update this test"
+    if found := filesystem(path):
+        return found
+    for route in routes[1:]:
+        if "handle" in route:
+            break
+        match = re.match(route["src"], path)
+        if match and "dest" in route:
+            dest = match.expand(re.sub(r"\$(\d+)", r"\\\1", route["dest"]))  # $1 -> \1
+            if found := filesystem(dest):
+                return found
+    return "miss"
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_build_routes_every_path_to_the_index_function(build_of: Any, name: str) -> None:
+    variant, built = VARIANTS[name], build_of(name)
+    package = _package(built.project)
+    init = "function:/api/init" if variant.init_max_duration is not None else "function:/api/index"
+    expected = {
+        "/health": "function:/api/index",
+        "/api/items": "function:/api/index",
+        "/docs": "function:/api/index",
+        "/api/index": "function:/api/index",
+        "/api/init": init,
+        "/robots.txt": "static:robots.txt",
+        # Would-be leaks reach the app (a JSON 404), never a file.
+        f"/src/{package}/main.py": "function:/api/index",
+        "/pyproject.toml": "function:/api/index",
+        "/.env": "function:/api/index",
+        "/api/index.py": "function:/api/index",
+    }
+
+    assert {path: _destination(built.output, path) for path in expected} == expected
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_build_schedules_the_init_cron_only_with_the_init_function(build_of: Any, name: str) -> None:
+    variant, built = VARIANTS[name], build_of(name)
+    crons = json.loads((built.output / "config.json").read_text()).get("crons", [])
+
+    paths = [cron["path"] for cron in crons]
+    assert paths == (["/api/init"] if variant.init_max_duration is not None else [])
+
+
+@pytest.mark.parametrize("name", BUILDS)
+def test_built_index_function_serves_health_from_its_vendor_folder(build_of: Any, name: str, tmp_path: Path) -> None:
+    built = build_of(name)
+    # What the platform sets; TMPDIR stands for the instance's own /tmp.
+    env = {"VERCEL": "1", "TMPDIR": str(tmp_path)}
+
+    with serve_built_function(built.output, tmp_path / "function", env=env) as server:
+        health = server.get("/health", timeout=30)
+        created = _post_item(server)
+
+        assert (health.status, health.json()) == (200, {"status": "ok"}), server.logs()
+        assert created.status == 201, (created.body, server.logs())
+        # It ran the project installed in _vendor/, not a copy of src/ on sys.path.
+        package = _package(built.project)
+        assert (tmp_path / "function" / "_vendor" / package / "main.py").is_file()
+
+
+def test_built_init_function_runs_setup_with_the_cron_secret(build_of: Any, tmp_path: Path) -> None:
+    built = build_of("defaults")
+    env = {"VERCEL": "1", "TMPDIR": str(tmp_path), "CRON_SECRET": SECRET}
+
+    with serve_built_function(built.output, tmp_path / "function", "init", env=env) as server:
+        refused = server.get("/api/init", timeout=30)
+        accepted = server.get("/api/init", headers={"Authorization": f"Bearer {SECRET}"}, timeout=30)
+
+        assert refused.status == 401
+        assert accepted.status == 200, (accepted.body, server.logs())
+        assert accepted.json()["status"] == "ok"
+
+
+def test_built_broken_project_deploys_and_answers_503(build_of: Any, tmp_path: Path) -> None:
+    built = build_of("broken")
+
+    with serve_built_function(built.output, tmp_path / "function", env={"VERCEL": "1"}) as server:
+        health = server.get("/health", timeout=30)
+        logs = server.logs()
+
+    assert health.status == 503, logs
+    assert health.json()["status"] == "error"
+    _assert_no_leak(health)
+    assert f"APP_BUILD_FAILED error_id={health.json()['error_id']}" in logs
+    assert f"RuntimeError: {BOOM}" in logs
