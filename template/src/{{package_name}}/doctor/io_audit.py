@@ -29,6 +29,14 @@ ENV_FIX = (
 )
 
 
+def _via(project: Project, finding: dict[str, Any]) -> str:
+    via = finding.get("via") or ""
+    if not via:
+        return ""
+    file, _, line = via.rpartition(":")
+    return f" (via {project.rel(file)}:{line})"
+
+
 def io_results(
     project: Project, events: Iterable[dict[str, Any]], subject: str
 ) -> list[CheckResult]:
@@ -50,7 +58,7 @@ def io_results(
                 ok=False,
                 file=where,
                 line=event["line"],
-                message=f"{event['detail']} while {when} {subject}{origin}",
+                message=f"{event['detail']} while {when} {subject}{origin}{_via(project, event)}",
                 fix=BUILD_IO_FIX if building else IO_FIX,
             )
         )
@@ -74,7 +82,7 @@ def env_results(
                 ok=False,
                 file=project.rel(read["file"]),
                 line=read["line"],
-                message=f"reads {name} from os.environ while {subject} is imported",
+                message=f"reads {name} from os.environ while {subject} is imported{_via(project, read)}",
                 fix=ENV_FIX,
             )
         )

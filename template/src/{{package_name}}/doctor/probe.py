@@ -67,9 +67,23 @@ class Recorder:
         return None
 
     def where(self, frame: FrameType | None) -> dict[str, Any]:
+        """The line to fix: at import, the module-level statement that led here.
+
+        (``SETTINGS = get_settings()`` is the mistake, not the read inside it.)
+        The innermost project line is kept as ``via`` when it differs.
+        """
         if frame is None:
-            return {"file": "", "line": 0}
-        return {"file": frame.f_code.co_filename, "line": frame.f_lineno}
+            return {"file": "", "line": 0, "via": ""}
+        culprit = frame
+        if self.phase == "import":
+            outer: FrameType | None = frame
+            while outer is not None and not (
+                outer.f_code.co_name == "<module>" and self.in_project(outer.f_code.co_filename)
+            ):
+                outer = outer.f_back
+            culprit = outer or frame
+        via = "" if culprit is frame else f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        return {"file": culprit.f_code.co_filename, "line": culprit.f_lineno, "via": via}
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
         if self._busy:
@@ -199,7 +213,7 @@ def _sockets() -> set[str]:
 
 def _error(exc: BaseException, recorder: Recorder) -> dict[str, Any]:
     """The exception and the innermost project frame of its traceback (or its syntax location)."""
-    location = {"file": "", "line": 0}
+    location: dict[str, Any] = {"file": "", "line": 0}
     if isinstance(exc, SyntaxError) and exc.filename and recorder.in_project(exc.filename):
         location = {"file": exc.filename, "line": exc.lineno or 0}
     else:
@@ -208,7 +222,7 @@ def _error(exc: BaseException, recorder: Recorder) -> dict[str, Any]:
             if recorder.in_project(tb.tb_frame.f_code.co_filename):
                 location = {"file": tb.tb_frame.f_code.co_filename, "line": tb.tb_lineno}
             tb = tb.tb_next
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    text = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return {"type": type(exc).__name__, "text": text, **location}
 
 
