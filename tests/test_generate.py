@@ -112,3 +112,21 @@ def test_generated_project_passes_its_own_lint_and_tests(default_project: Path, 
     ):
         result = run_in_project(venv, project, *command)
         assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
+
+
+def test_no_template_file_matches_an_ignore_rule() -> None:
+    """A template file that git ignores would silently drop out of a release."""
+    from support.tools import REPO_ROOT
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "template"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        cwd=REPO_ROOT,
+        input=tracked,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert not ignored, f"template files matching an ignore rule: {ignored}"
