@@ -1,8 +1,9 @@
 """Pure ASGI middleware: one audit event per POST, PUT, PATCH or DELETE request.
 
-The event is handed to the logger after the response has been sent; the request's
-task then waits (at most ``<prefix>AUDIT_WAIT_MS``) for it to be stored, so the
-client is never slowed, yet on serverless the write finishes within the invocation.
+The event is handed to the logger after the response has been sent, so the client
+is never slowed. On Vercel the request's task then waits (at most
+``<prefix>AUDIT_WAIT_MS``) for the event to be stored, so the write finishes within
+the invocation rather than in an instance that may be frozen once it returns.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class AuditMiddleware:
     def __init__(self, app: ASGIApp, audit: AuditLogger | None) -> None:
         self.app = app
         self.audit = audit
-        self.wait_seconds = audit.settings.audit_wait_ms / 1000 if audit is not None else 0.0
+        self.wait_seconds = audit.wait_seconds if audit is not None else 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.audit is None:
@@ -75,17 +76,19 @@ class AuditMiddleware:
         except BaseException as exc:
             # Record it (an unhandled error is a 500) but do not wait: re-raise now.
             status = response.get("status", 500 if isinstance(exc, Exception) else None)
-            audit.submit(self._event(scope, occurred_at, started, status, response))
+            audit.enqueue(self._event(scope, occurred_at, started, status, response))
             raise
-        future = audit.submit(
-            self._event(scope, occurred_at, started, response.get("status"), response)
-        )
-        if self.wait_seconds > 0 and not future.done():
-            # The response is already sent: this only keeps the invocation alive until
-            # the event is stored. On timeout the event stays queued (or logged), not lost.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.wait_seconds):
-                    await asyncio.shield(asyncio.wrap_future(future))
+        event = self._event(scope, occurred_at, started, response.get("status"), response)
+        if self.wait_seconds <= 0:
+            audit.enqueue(event)
+            return
+        # The response is already sent: waiting only keeps the invocation alive until
+        # the event is stored. On timeout the event stays queued (or logged), not lost.
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        audit.enqueue(event, waiter)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.wait_seconds):
+                await waiter
 
     @staticmethod
     def _event(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,11 +25,19 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_occurred_at ON audit_log (occurred_at);
 """
-# A replayed event (same event_id) is ignored rather than failing the whole batch.
-_INSERT = (
-    f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "  # noqa: S608 - constant column names
-    f"VALUES ({', '.join('?' for _ in COLUMNS)}) ON CONFLICT (event_id) DO NOTHING"
-)
+_ROW = f"({', '.join('?' for _ in COLUMNS)})"
+
+
+@functools.cache
+def insert_statement(rows: int) -> str:
+    """One INSERT for the whole batch: a single call into SQLite, so the writer thread
+    gives up the GIL twice per batch rather than twice per row (the request loop
+    keeps it). A replayed event (same event_id) is skipped, not an error."""
+    values = ", ".join([_ROW] * rows)
+    return (
+        f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "  # noqa: S608 - constant column names
+        f"VALUES {values} ON CONFLICT (event_id) DO NOTHING"
+    )
 
 
 class SqliteBackend:
@@ -49,7 +58,7 @@ class SqliteBackend:
         conn = sqlite3.connect(
             self.path,
             timeout=self.busy_timeout_ms / 1000,
-            isolation_level=None,  # explicit BEGIN/COMMIT below
+            isolation_level=None,  # autocommit: each statement is a transaction
             check_same_thread=False,
         )
         try:
@@ -70,15 +79,10 @@ class SqliteBackend:
     def write(self, events: Sequence[AuditEvent]) -> None:
         if self._conn is None:
             raise sqlite3.OperationalError("audit database is not open")
-        rows = [_row(event) for event in events]
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.executemany(_INSERT, rows)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        params = [value for event in events for value in _row(event)]
+        # Autocommit: one multi-row INSERT is its own transaction (all rows or none),
+        # and one call is one GIL release instead of three (BEGIN, INSERT, COMMIT).
+        self._conn.execute(insert_statement(len(events)), params)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
