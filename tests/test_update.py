@@ -113,7 +113,7 @@ def test_template_release_is_recorded() -> None:
 def change_template_for_0_2_0(template: Path) -> None:
     """Changes to files the user did not touch, to a file both touched (other lines), and new files."""
     root = template / "template"
-    with (root / ".gitignore").open("a") as gitignore:
+    with (root / ".gitignore.jinja").open("a") as gitignore:
         gitignore.write(f"# SQLite's rollback journal next to the audit database\n{GITIGNORE_LINE}\n")
     readme = root / "README.md.jinja"
     title, rest = readme.read_text().split("\n", 1)

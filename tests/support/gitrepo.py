@@ -68,32 +68,30 @@ def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     return result.stdout
 
 
-def commit_all(repo: Path, message: str, *, force: bool = False) -> None:
-    """Commit everything; ``force`` also adds files a ``.gitignore`` in the tree ignores."""
-    git(repo, "add", "-A", *(("--force",) if force else ()))
+def commit_all(repo: Path, message: str) -> None:
+    """Commit everything that is not ignored."""
+    git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "--allow-empty", "-m", message)
 
 
-def init_repo(path: Path, message: str = "initial", *, force: bool = False) -> Path:
+def init_repo(path: Path, message: str = "initial") -> Path:
     """``git init`` + commit everything in ``path``."""
     git(path, "init", "--quiet")
-    commit_all(path, message, force=force)
+    commit_all(path, message)
     return path
 
 
 def tagged_template(dest: Path, tag: str = "0.1.0") -> Path:
     """The working tree's template as a git repo whose only commit is tagged ``tag``."""
     snapshot_template(dest)
-    # Forced: template/.gitignore (the generated project's) ignores `.env.*`, which would
-    # silently drop template/.env.example.jinja from the release. The real repo tracks it.
-    init_repo(dest, f"release {tag}", force=True)
+    init_repo(dest, f"release {tag}")
     git(dest, "tag", tag)
     return dest
 
 
 def release(template: Path, tag: str, message: str | None = None) -> None:
     """Commit the template's changes and tag them: what a maintainer does to release."""
-    commit_all(template, message or f"release {tag}", force=True)
+    commit_all(template, message or f"release {tag}")
     git(template, "tag", tag)
 
 
