@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.service = state
+    app.state.item_store = items.ItemStore()
 
     app.include_router(health.router)
     app.include_router(items.router, prefix="/api")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -32,7 +32,7 @@ class Item(ItemIn):
 
 
 class ItemStore:
-    """In-memory, thread-safe store; one per app."""
+    """In-memory, thread-safe store; one per app (``app.state.item_store``)."""
 
     def __init__(self) -> None:
         self._items: dict[int, Item] = {}
@@ -50,14 +50,16 @@ class ItemStore:
             return created
 
 
-_store = ItemStore()
+def _store(request: Request) -> ItemStore:
+    store: ItemStore = request.app.state.item_store
+    return store
 
 
 @router.get("", summary="List items")
-async def list_items() -> list[Item]:
-    return _store.list()
+async def list_items(request: Request) -> list[Item]:
+    return _store(request).list()
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an item")
-async def create_item(item: ItemIn) -> Item:
-    return _store.add(item)
+async def create_item(request: Request, item: ItemIn) -> Item:
+    return _store(request).add(item)
