@@ -40,12 +40,16 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
+        declared, chunked = _body_headers(scope)
         if declared == -1:
             await send_json(send, 400, {"detail": "Invalid Content-Length header"})
             return
         if declared is not None and declared > self.max_bytes:
             await send_json(send, 413, {"detail": TOO_LARGE})
+            return
+        if declared is None and not chunked:
+            # HTTP/1.1: neither Content-Length nor Transfer-Encoding means no body at all.
+            await self.app(scope, receive, send)
             return
         received = 0
 
@@ -61,9 +65,13 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-def _content_length(scope: Scope) -> int | None:
-    """The declared length, None when absent, -1 when malformed."""
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """The declared length (None when absent, -1 when malformed) and whether the body is chunked."""
+    declared: int | None = None
+    chunked = False
     for key, value in scope["headers"]:
         if key == b"content-length":
-            return int(value) if value.isdigit() and len(value) <= 18 else -1
-    return None
+            declared = int(value) if value.isdigit() and len(value) <= 18 else -1
+        elif key == b"transfer-encoding":
+            chunked = True
+    return declared, chunked

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 
 from ..security import build_security_manager
+from .types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -22,6 +23,13 @@ ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Request-ID")
 
 class CORSMiddleware(StarletteCORSMiddleware):
     """Starlette's CORS middleware (pure ASGI), named here so the registry owns it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Same-origin and non-browser requests carry no Origin: skip parsing the headers.
+        if scope["type"] == "http" and not any(key == b"origin" for key, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def cors_options(settings: Settings, state: ServiceState) -> dict[str, Any]:

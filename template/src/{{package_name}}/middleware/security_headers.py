@@ -41,23 +41,35 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, docs_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.docs_paths = frozenset(docs_paths)
+        # Built once: this runs on every response, so keep the per-request work to a copy.
+        self._api: tuple[tuple[bytes, bytes], ...] = (
+            *_STATIC_HEADERS,
+            (b"content-security-policy", API_CSP),
+        )
+        self._docs: tuple[tuple[bytes, bytes], ...] = (
+            *_STATIC_HEADERS,
+            (b"content-security-policy", DOCS_CSP),
+        )
+        self._names = frozenset(name for name, _ in self._api) | {b"strict-transport-security"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] in self.docs_paths else API_CSP
-        https = _is_https(scope)
+        extra = self._docs if scope["path"] in self.docs_paths else self._api
+        if _is_https(scope):
+            extra = (*extra, (b"strict-transport-security", HSTS))
+        names = self._names
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {key.lower() for key, _ in headers}
-                extra = [*_STATIC_HEADERS, (b"content-security-policy", csp)]
-                if https:
-                    extra.append((b"strict-transport-security", HSTS))
-                headers.extend(item for item in extra if item[0] not in present)
-                message["headers"] = headers
+                headers = message.get("headers") or []
+                if any(key.lower() in names for key, _ in headers):
+                    # The app set some of these itself: its values win.
+                    present = {key.lower() for key, _ in headers}
+                    message["headers"] = [*headers, *(h for h in extra if h[0] not in present)]
+                else:
+                    message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
