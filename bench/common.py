@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -13,6 +12,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+
+from support import vercel  # isort: skip
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,16 +114,6 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL: a process we started never outlives its measurement."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        process.send_signal(sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-
-
 @contextlib.contextmanager
 def started(
     command: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path | None = None
@@ -136,7 +127,7 @@ def started(
         try:
             yield process
         finally:
-            stop(process)
+            vercel.stop_process(process)
     finally:
         if log:
             sink.close()  # type: ignore[union-attr]

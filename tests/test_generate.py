@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from support.render import project_venv, render, run_in_project
+from support.render import assert_project_checks_pass, project_venv, render
+from support.tools import require_python
 
 
 def test_defaults_render_the_documented_layout(default_project: Path) -> None:
@@ -90,7 +90,7 @@ def test_entry_import_touches_nothing(default_project: Path) -> None:
         "assert not events, events\n"
     )
     result = subprocess.run(
-        [sys.executable, "-I", "-B", "-c", code],
+        [require_python("3.12"), "-I", "-B", "-c", code],
         cwd=default_project,
         env={},
         capture_output=True,
@@ -104,14 +104,7 @@ def test_entry_import_touches_nothing(default_project: Path) -> None:
 def test_generated_project_passes_its_own_lint_and_tests(default_project: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     subprocess.run(["cp", "-a", str(default_project), str(project)], check=True)
-    venv = project_venv(project, "3.12")
-    for command in (
-        ("ruff", "check", "."),
-        ("ruff", "format", "--check", "."),
-        ("pytest", "-q", "-p", "no:cacheprovider"),
-    ):
-        result = run_in_project(venv, project, *command)
-        assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
+    assert_project_checks_pass(project_venv(project, "3.12"), project)
 
 
 def test_no_template_file_matches_an_ignore_rule() -> None:

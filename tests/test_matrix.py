@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.render import project_venv, render, run_in_project
+from support.render import assert_project_checks_pass, project_venv, render
 from support.tools import in_ci, require, require_python
 
 TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -112,11 +112,4 @@ def test_combination_passes_its_own_lint_and_tests(answers: dict[str, Any], temp
     project = render(template_dir, tmp_path / "project", answers)
     assert (project / ".python-version").read_text().strip() == python_version
     venv = project_venv(project, python_version)
-    for command in (
-        ("ruff", "check", "."),
-        ("ruff", "format", "--check", "."),
-        ("pytest", "-q", "-p", "no:cacheprovider"),
-    ):
-        result = run_in_project(venv, project, *command, env=env)
-        assert result.returncode == 0, f"{combo_id(answers)}: {' '.join(command)}:\n{result.stdout}\n{result.stderr}"
-    assert "passed" in result.stdout
+    assert_project_checks_pass(venv, project, env=env, label=f"{combo_id(answers)}: ")

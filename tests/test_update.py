@@ -27,7 +27,7 @@ from support.gitrepo import (
     release,
     tagged_template,
 )
-from support.render import project_venv, run_in_project
+from support.render import assert_project_checks_pass, project_venv
 
 PKG = "my_service"
 
@@ -388,12 +388,4 @@ def test_migration_carries_a_renamed_answer_and_needs_trust(tmp_path: Path) -> N
 @pytest.mark.slow
 def test_updated_project_passes_its_own_lint_and_tests(updated: Scenario) -> None:
     project = updated.project
-    venv = project_venv(project, "3.12")
-    for command in (
-        ("ruff", "check", "."),
-        ("ruff", "format", "--check", "."),
-        ("pytest", "-q", "-p", "no:cacheprovider"),
-    ):
-        result = run_in_project(venv, project, *command)
-        assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
-    assert "passed" in result.stdout
+    assert_project_checks_pass(project_venv(project, "3.12"), project)

@@ -77,7 +77,8 @@ def project_requirements(project: Path) -> list[str]:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` across processes (pytest-xdist workers)."""
-    with path.open("w") as lock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -130,3 +131,20 @@ def run_in_project(
         check=False,
         timeout=timeout,
     )
+
+
+PROJECT_CHECKS = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("pytest", "-q", "-p", "no:cacheprovider"),
+)
+
+
+def assert_project_checks_pass(
+    venv: Path, project: Path, *, env: Mapping[str, str] | None = None, label: str = ""
+) -> None:
+    """The generated project's own lint, format check and tests pass, and tests did run."""
+    for command in PROJECT_CHECKS:
+        result = run_in_project(venv, project, *command, env=env)
+        assert result.returncode == 0, f"{label}{' '.join(command)}:\n{result.stdout}\n{result.stderr}"
+    assert "passed" in result.stdout

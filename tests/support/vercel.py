@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import hashlib
 import http.client
 import json
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .render import locked
 from .tools import cache_dir, find_npm, require, require_python, require_uv
 
 # The runtime a deployment gets today. CLI 58.10.0 vendors an older one into
@@ -79,18 +79,6 @@ _COPY_IGNORE = shutil.ignore_patterns(
 # --- caching: one builder at a time across pytest-xdist workers --------------
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Exclusive lock shared by every process on the machine (xdist workers)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _cached_build(target: Path, build: Callable[[Path], None]) -> Path:
     """Return ``target``, building it first if needed.
 
@@ -100,7 +88,7 @@ def _cached_build(target: Path, build: Callable[[Path], None]) -> Path:
     """
     if (target / _COMPLETE_MARKER).exists():
         return target
-    with _file_lock(target.with_name(target.name + ".lock")):
+    with locked(target.with_name(target.name + ".lock")):
         if (target / _COMPLETE_MARKER).exists():  # another worker built it meanwhile
             return target
         if target.exists():  # left by a run killed after the rename
@@ -356,7 +344,7 @@ def _runtime_env(
     return env
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
     """Stop the function: SIGINT first, then SIGTERM, then SIGKILL.
 
     SIGINT lets Python run its exit hooks: uvicorn shuts down cleanly and the
@@ -440,7 +428,7 @@ def _serve(
             _wait_ready(server, ready_timeout)
             yield server
         finally:
-            _stop(process)
+            stop_process(process)
             listener.close()
             for thread in threads:
                 thread.join(timeout=5)
@@ -466,7 +454,7 @@ def _wait_ready(server: RuntimeServer, timeout: float) -> None:
     # message also comes just before the exit. Wait for both.
     with contextlib.suppress(subprocess.TimeoutExpired):
         server.process.wait(timeout=0 if timed_out else 5)
-    _stop(server.process)
+    stop_process(server.process)
     time.sleep(0.2)  # let the reader threads drain the pipe and the socket
     code = server.process.returncode
     raise RuntimeError(f"{problem} (exit code {code})\n--- logs ---\n{server.logs()}")
