@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support.render import project_venv, render, snapshot_template  # noqa: E402
+from support.tools import find_python  # noqa: E402
+
+SUPPORTED_PYTHONS = ("3.12", "3.13")
 
 
 def main() -> int:
@@ -26,11 +29,19 @@ def main() -> int:
     parser.add_argument("--no-serve", action="store_true", help="generate and install, do not serve")
     args = parser.parse_args()
 
+    version = next((v for v in SUPPORTED_PYTHONS if find_python(v)), None)
+    if version is None:
+        print(
+            "Generated projects run on Python 3.12 or 3.13, and neither was found "
+            "(looked for python3.12/python3.13 on PATH and under `pyenv root`/versions).",
+            file=sys.stderr,
+        )
+        return 1
     with tempfile.TemporaryDirectory() as scratch:
         template = snapshot_template(Path(scratch) / "template")
-        project = render(template, args.dest.resolve())
+        project = render(template, args.dest.resolve(), {"python_version": version})
     print(f"generated {project}", flush=True)
-    venv = project_venv(project, "3.12")
+    venv = project_venv(project, version)
     print(f"venv {venv}", flush=True)
     if args.no_serve:
         return 0
