@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from support.actionlint import actionlint
-from support.render import project_venv, render, run_in_project
+from support.render import project_venv, render, run_in_project, tool_env
 from support.tools import require, require_python, require_uv
 
 WORKFLOW = Path(".github/workflows/ci.yml")
@@ -33,9 +33,7 @@ def make(
 ) -> subprocess.CompletedProcess[str]:
     """`make <args>` in the project, with the environment a developer's shell would have."""
     require(shutil.which("make"), "make not found")
-    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "VIRTUAL_ENV"))}
-    full_env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    full_env.update(env or {})
+    full_env = tool_env({"PIP_DISABLE_PIP_VERSION_CHECK": "1", **(env or {})})
     return subprocess.run(
         ["make", *args],
         cwd=project,

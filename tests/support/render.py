@@ -115,13 +115,19 @@ def run_checked(command: Sequence[str], timeout: int = 900) -> None:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
 
 
+def tool_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Our environment for a generated project's tools, minus pytest's own and any active venv."""
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+    full_env.update(env or {})
+    return full_env
+
+
 def run_in_project(
     venv: Path, project: Path, *command: str, env: Mapping[str, str] | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
     """Run a tool of ``venv`` (e.g. "pytest", "ruff") inside the generated project."""
-    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "VIRTUAL_ENV"))}
+    full_env = tool_env(env)
     full_env["PATH"] = f"{venv / 'bin'}{os.pathsep}{full_env.get('PATH', '')}"
-    full_env.update(env or {})
     return subprocess.run(
         [str(venv / "bin" / command[0]), *command[1:]],
         cwd=project,
