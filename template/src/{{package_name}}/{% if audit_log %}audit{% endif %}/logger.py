@@ -14,81 +14,26 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
-import contextlib
-import json
 import logging
 import os
-import sys
 import threading
 import time
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 
 from ..settings import load_settings
 from ..state import ServiceState
 from .backend import AuditBackend, make_backend
 from .events import AuditEvent
+from .fallback import to_log_stream
 from .settings import AuditSettings
+from .waiters import Waiter, notify, set_all
 
 logger = logging.getLogger(__name__)
 FEATURE = "audit"
-EVENT_LOGGER = f"{__name__.rpartition('.')[0]}.events"
 _LINGER_SECONDS = 0.002
 _BATCH = 100  # 100 rows x 9 columns stays under the oldest SQLite limit of 999 parameters
-_handler_lock = threading.Lock()
-
-
-class _StderrLines(logging.Handler):
-    """The bare message to the current ``sys.stderr``: one JSON object per line."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-            sys.stderr.flush()
-        except Exception:
-            self.handleError(record)
-
-
-def event_log() -> logging.Logger:
-    """The logger of fallback events. Events are data: no level setting hides them.
-
-    It writes bare JSON lines to stderr (Vercel collects it) unless you attached
-    your own handler to ``<package>.audit.events`` before the first event.
-    """
-    log = logging.getLogger(EVENT_LOGGER)
-    with _handler_lock:
-        if not log.handlers:
-            handler = _StderrLines()
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            log.addHandler(handler)
-            log.propagate = False
-            log.setLevel(logging.INFO)
-    return log
-
-
-# Who is told the outcome: a thread (``Future``), an event loop (``asyncio.Future``), nobody.
-Waiter = Future[bool] | asyncio.Future[bool] | None
-
-
-def _set_all(futures: Sequence[asyncio.Future[bool]], stored: bool) -> None:
-    for future in futures:
-        if not future.done():  # done: the request stopped waiting (timeout)
-            future.set_result(stored)
-
-
-def _notify(waiters: Sequence[Waiter], stored: bool) -> None:
-    """Tell every waiter; one wake-up per event loop, not one per event."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[bool]]] = {}
-    for waiter in waiters:
-        if isinstance(waiter, asyncio.Future):
-            by_loop.setdefault(waiter.get_loop(), []).append(waiter)
-        elif waiter is not None:
-            with contextlib.suppress(InvalidStateError):  # cancelled by its caller
-                waiter.set_result(stored)
-    for loop, futures in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
-            loop.call_soon_threadsafe(_set_all, futures, stored)
 
 
 class AuditLogger:
@@ -149,11 +94,11 @@ class AuditLogger:
                 self._cond.notify()
                 return
             reason = "audit logger closed" if self._closed else "audit queue full"
-        self._to_log_stream([event], reason)
+        to_log_stream([event], reason)
         if isinstance(waiter, asyncio.Future):
-            _set_all([waiter], stored=False)  # we are on its loop
+            set_all([waiter], stored=False)  # we are on its loop
         else:
-            _notify([waiter], stored=False)
+            notify([waiter], stored=False)
 
     def ensure_schema(self) -> bool:
         """Open the database and create ``audit_log`` if missing; False if unavailable."""
@@ -186,8 +131,8 @@ class AuditLogger:
             self._queue.clear()
             self._pending -= len(left)
         if left:
-            self._to_log_stream(left, "audit logger closed")
-            _notify(waiters, stored=False)
+            to_log_stream(left, "audit logger closed")
+            notify(waiters, stored=False)
         if self._db_lock.acquire(timeout=timeout):
             try:
                 self._close_backend()
@@ -233,10 +178,10 @@ class AuditLogger:
             try:
                 stored = self._store(events)
             except BaseException:  # never drop events held by a dying worker
-                self._to_log_stream(events, "audit writer error")
+                to_log_stream(events, "audit writer error")
                 stored = False
                 logger.exception("AUDIT_WRITER_ERROR")
-            _notify([waiter for _, waiter in batch], stored)
+            notify([waiter for _, waiter in batch], stored)
             with self._cond:
                 self._pending -= len(batch)
                 self._cond.notify_all()
@@ -244,7 +189,7 @@ class AuditLogger:
     def _store(self, events: Sequence[AuditEvent]) -> bool:
         with self._db_lock:
             if self._failures and time.monotonic() < self._retry_at:
-                self._to_log_stream(events, "database unavailable")
+                to_log_stream(events, "database unavailable")
                 return False
             try:
                 self._write(events)
@@ -304,7 +249,7 @@ class AuditLogger:
             len(events),
             delay,
         )
-        self._to_log_stream(events, "database unavailable")
+        to_log_stream(events, "database unavailable")
         reason = f"{type(exc).__name__}: audit events go to the log stream"
         with self._state_lock:
             changed, self._reason = reason != self._reason, reason
@@ -329,12 +274,6 @@ class AuditLogger:
     def _live_states(self) -> list[ServiceState]:
         """Called under ``_state_lock``."""
         return [state for ref in self._states if (state := ref()) is not None]
-
-    def _to_log_stream(self, events: Sequence[AuditEvent], reason: str) -> None:
-        log = event_log()
-        for event in events:
-            line = {"audit_event": event.as_dict(), "audit_fallback": reason}
-            log.warning(json.dumps(line, separators=(",", ":")))
 
     def _after_fork(self) -> None:
         """In a forked child: the parent's thread, lock holder and queue are not ours."""
