@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
+from starlette.responses import JSONResponse, Response
 
 from ..security import build_security_manager
 from .types import Receive, Scope, Send
@@ -30,6 +32,19 @@ class CORSMiddleware(StarletteCORSMiddleware):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Starlette refuses a preflight in plain text; every error of ours is JSON."""
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        headers = {
+            key: value
+            for key, value in response.headers.items()
+            if key not in {"content-length", "content-type"}
+        }
+        detail = bytes(response.body).decode()
+        return JSONResponse({"detail": detail}, status_code=response.status_code, headers=headers)
 
 
 def cors_options(settings: Settings, state: ServiceState) -> dict[str, Any]:
