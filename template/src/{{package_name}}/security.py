@@ -109,10 +109,15 @@ def _compile_regex(pattern: str) -> re.Pattern[str] | None:
 
 
 def build_security_manager(settings: Settings, state: ServiceState) -> SecurityManager:
-    """The security manager, or the fallback one (reported degraded) if it cannot be built."""
+    """This app's security manager (built once), or the fallback one, reported degraded."""
+    shared = state.shared.get("security_manager")
+    if isinstance(shared, SecurityManager):
+        return shared
     try:
-        return SecurityManager.from_settings(settings)
+        manager = SecurityManager.from_settings(settings)
     except Exception:
         logger.exception("security manager failed; using the fallback CORS origins")
         state.degrade("cors", "security manager failed; fallback origins in use")
-        return SecurityManager.fallback()
+        manager = SecurityManager.fallback()
+    state.shared["security_manager"] = manager
+    return manager
