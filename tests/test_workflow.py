@@ -200,13 +200,8 @@ def test_day_one_make_install_lint_test_dev(default_project: Path, tmp_path: Pat
     health = _serve_with_make_dev(project)
     assert '"status"' in health
 
-    hooks = subprocess.run(
-        [str(project / ".venv/bin/pre-commit"), "validate-config", ".pre-commit-config.yaml"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    venv = project / ".venv"
+    hooks = run_in_project(venv, project, "pre-commit", "validate-config", ".pre-commit-config.yaml")
     assert hooks.returncode == 0, output(hooks)
 
     # A developer adds a setting and forgets .env.example: the drift test names it.
@@ -215,13 +210,7 @@ def test_day_one_make_install_lint_test_dev(default_project: Path, tmp_path: Pat
     anchor = "    cron_secret: str = Field("
     assert anchor in source
     settings.write_text(source.replace(anchor, UNDOCUMENTED_SETTING + anchor, 1))
-    drift = subprocess.run(
-        [str(project / ".venv/bin/pytest"), "-q", "tests/test_env_example.py"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    drift = run_in_project(venv, project, "pytest", "-q", "tests/test_env_example.py")
     assert drift.returncode != 0
     assert "APP_RELEASE_CHANNEL (my_service.settings.Settings.release_channel)" in drift.stdout
     # ...and prints the two lines to add: the help from the field's description, then the default.

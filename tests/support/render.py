@@ -109,10 +109,19 @@ def project_venv(project: Path, python_version: str, extra: Sequence[str] = ()) 
     return shared_venv(python_version, [*project_requirements(project), *extra])
 
 
-def run_checked(command: Sequence[str], timeout: int = 900) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
+def run_checked(
+    command: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 900,
+) -> str:
+    """Run ``command``; return its stdout, or raise with all of its output when it fails."""
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+        where = f" in {cwd}" if cwd is not None else ""
+        raise RuntimeError(f"{' '.join(command)} failed{where}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
 
 
 def tool_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
