@@ -10,8 +10,8 @@ Public API (other test modules rely on these names):
 
 - ``runtime_python(requirements=()) -> str``
 - ``serve_with_vercel_runtime(project_dir, entry=..., env=..., python=...)``
-- ``vercel_cli() -> list[str]``
-- ``vercel_build(project_dir) -> Path`` (the ``.vercel/output`` folder)
+- ``vercel_cli() -> list[str]``, ``cli_versions() -> dict[str, str]``
+- ``vercel_build(project_dir, command=..., env=...) -> Path`` (the ``.vercel/output`` folder)
 - ``static_files(output_dir) -> list[str]``
 - ``function_config(output_dir, name="index") -> dict``
 - ``materialize_function(output_dir, dest, name="index") -> Path``
@@ -26,6 +26,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,16 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .render import locked
+from .render import locked, run_checked
 from .tools import cache_dir, find_npm, require, require_python, require_uv
 
-# The runtime a deployment gets today. CLI 58.10.0 vendors an older one into
-# the functions it builds (its @vercel/python pins BUILD_RUNTIME_VERSION); pass
-# ``runtime_version=BUILD_RUNTIME_VERSION`` to test against that one instead.
+# The newest runtime on PyPI. The CLI vendors the one its @vercel/python pins
+# into the functions it builds (``cli_versions()`` reads which); the
+# ``serve_built_function`` tests run that one.
 VERCEL_RUNTIME_VERSION = "0.24.1"
-BUILD_RUNTIME_VERSION = "0.20.0"
-# Newer CLI releases do not install on this machine's Node.
-VERCEL_CLI_VERSION = "58.10.0"
+# The current CLI (October 2026), as Vercel's remote builds use it.
+VERCEL_CLI_VERSION = "64.0.2"
+# npm cannot resolve the CLI's pinned dependency sandbox@4.4.0 here (4.5.0 is
+# served); an override in the install's own package.json swaps it. Users'
+# machines install the CLI without one.
+VERCEL_CLI_OVERRIDES = {"sandbox": "4.5.0"}
 # The runtime needs Python 3.12 or newer; 3.12 is the builder's default.
 RUNTIME_PYTHON_VERSION = "3.12"
 
@@ -105,16 +109,6 @@ def _cached_build(target: Path, build: Callable[[Path], None]) -> Path:
     return target
 
 
-def _run(cmd: Sequence[str], *, what: str, **kwargs: Any) -> None:
-    """Run a setup command; on failure raise with its whole output."""
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"{what} failed (exit {result.returncode}): {' '.join(cmd)}\n"
-            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
-        )
-
-
 # --- the runtime's interpreter ------------------------------------------------
 
 
@@ -136,24 +130,8 @@ def runtime_python(requirements: Sequence[str] = (), *, runtime_version: str = V
         # UV_PYTHON_DOWNLOADS=never: uv must use the interpreter we name,
         # never fetch one (that needs internet this machine does not have).
         env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-        _run(
-            [uv, "venv", "--quiet", "--python", python, str(venv)],
-            what="uv venv",
-            env=env,
-        )
-        _run(
-            [
-                uv,
-                "pip",
-                "install",
-                "--quiet",
-                "--python",
-                str(venv / "bin" / "python"),
-                *wanted,
-            ],
-            what="uv pip install",
-            env=env,
-        )
+        run_checked([uv, "venv", "--quiet", "--python", python, str(venv)], env=env)
+        run_checked([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), *wanted], env=env)
         (venv / "requirements.txt").write_text("\n".join(wanted) + "\n")
 
     return str(_cached_build(target, build) / "bin" / "python")
@@ -465,35 +443,56 @@ def _wait_ready(server: RuntimeServer, timeout: float) -> None:
 
 def vercel_cli() -> list[str]:
     """The command that runs the pinned Vercel CLI, installed once from npm."""
+    return [str(_cli_install() / "node_modules" / ".bin" / "vercel")]
+
+
+def _cli_install() -> Path:
+    """The folder the pinned CLI is npm-installed into, once per machine."""
     npm = find_npm()
     require(npm, "npm not found: the Vercel CLI tests need Node.js and npm")
     assert npm is not None
-    target = cache_dir(f"vercel-cli-{VERCEL_CLI_VERSION}")
+    package = {"private": True, "overrides": VERCEL_CLI_OVERRIDES}
+    key = hashlib.sha256(json.dumps(package, sort_keys=True).encode()).hexdigest()[:8]
+    target = cache_dir(f"vercel-cli-{VERCEL_CLI_VERSION}-{key}")
     # cache_dir creates the folder; the staged install is renamed onto a
     # sibling, so install into a child folder that does not exist yet.
     install = target / "install"
 
     def build(folder: Path) -> None:
-        # A package.json of its own keeps npm from installing into a parent
-        # folder that happens to have one.
-        (folder / "package.json").write_text('{"private": true}\n')
-        _run(
-            [npm, "i", "-E", f"vercel@{VERCEL_CLI_VERSION}", "--no-audit", "--no-fund"],
-            what="npm install of the Vercel CLI",
-            cwd=folder,
-        )
+        # A package.json of its own holds the overrides and keeps npm from
+        # installing into a parent folder that happens to have one.
+        (folder / "package.json").write_text(json.dumps(package) + "\n")
+        run_checked([npm, "i", "-E", f"vercel@{VERCEL_CLI_VERSION}", "--no-audit", "--no-fund"], cwd=folder)
 
-    return [str(_cached_build(install, build) / "node_modules" / ".bin" / "vercel")]
+    return _cached_build(install, build)
+
+
+def cli_versions() -> dict[str, str]:
+    """What the installed CLI is made of, read from its files (for reports).
+
+    ``vercel``, the ``@vercel/python`` builder it bundles, and the
+    ``vercel-runtime`` that builder vendors into every function it builds.
+    """
+    modules = _cli_install() / "node_modules"
+    builder = modules / "@vercel" / "python"
+    pinned = re.search(r'VERCEL_RUNTIME_VERSION = "([^"]+)"', (builder / "dist" / "index.js").read_text())
+    return {
+        "vercel": json.loads((modules / "vercel" / "package.json").read_text())["version"],
+        "@vercel/python": json.loads((builder / "package.json").read_text())["version"],
+        "vercel-runtime": pinned.group(1) if pinned else "unknown",
+    }
 
 
 def _tool_bin(folder: Path) -> Path:
-    """A folder with ``uv`` and the real ``python3.12`` for the builder to find.
+    """A folder with ``vercel``, ``uv`` and the real ``python3.12`` for the build to find.
 
     The pyenv shim named python3.12 on PATH fails unless 3.12 is selected, and
-    the builder would pick it; links to the real files avoid that.
+    the builder would pick it; links to the real files avoid that. ``vercel``
+    is there so that a project's own ``make build`` runs the pinned CLI.
     """
     folder.mkdir(parents=True, exist_ok=True)
     for name, real in (
+        ("vercel", vercel_cli()[0]),
         ("uv", require_uv()),
         (f"python{RUNTIME_PYTHON_VERSION}", require_python(RUNTIME_PYTHON_VERSION)),
     ):
@@ -503,46 +502,51 @@ def _tool_bin(folder: Path) -> Path:
     return folder
 
 
-def vercel_build(project_dir: Path, *, workdir: Path | None = None, timeout: float = BUILD_TIMEOUT) -> Path:
+def vercel_build(
+    project_dir: Path,
+    *,
+    workdir: Path | None = None,
+    command: Sequence[str] = ("vercel", "build"),
+    env: Mapping[str, str] | None = None,
+    timeout: float = BUILD_TIMEOUT,
+) -> Path:
     """Run the real ``vercel build`` on a copy of ``project_dir``; return ``.vercel/output``.
 
-    The build writes into its source folder (``uv.lock``, ``.python-version``,
-    ``.vercel/``), hence the copy: in ``workdir`` (a test's ``tmp_path``) or a
-    fresh temp folder left for inspection.
+    ``command`` runs in the copy with the pinned CLI first on PATH as
+    ``vercel``: a generated project passes ``("make", "build")`` to build the
+    way it deploys. ``env`` adds to the build's environment (e.g.
+    ``VERCEL_PYTHON_COMPILEALL``). The build writes into its source folder
+    (``uv.lock``, ``.python-version``, ``.vercel/``), hence the copy: in
+    ``workdir`` (a test's ``tmp_path``) or a fresh temp folder left for
+    inspection.
     """
-    cli = vercel_cli()
     base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="vercel-build-"))
     copy = base / "project"
     shutil.copytree(project_dir, copy, ignore=_COPY_IGNORE, symlinks=True)
     (copy / ".vercel").mkdir()
     (copy / ".vercel" / "project.json").write_text(json.dumps(PROJECT_JSON))
     tools = _tool_bin(base / "bin")
-    env = {
+    build_env = {
         **os.environ,
         "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}",
         # Offline, these only cost time and noise; nothing depends on them.
         "VERCEL_TELEMETRY_DISABLED": "1",
         "NO_UPDATE_NOTIFIER": "1",
         "UV_PYTHON_DOWNLOADS": "never",
+        **(env or {}),
     }
     try:
         result = subprocess.run(
-            [*cli, "build"],
-            cwd=copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            list(command), cwd=copy, env=build_env, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired as exc:
-        message = f"vercel build timed out after {timeout:.0f}s in {copy}"
+        message = f"{' '.join(command)} timed out after {timeout:.0f}s in {copy}"
         raise RuntimeError(message) from exc
     output = copy / ".vercel" / "output"
     # Exit 0 does not mean it built: check the output it must have written.
     if result.returncode != 0 or not (output / "config.json").exists():
         raise RuntimeError(
-            f"vercel build failed (exit {result.returncode}) in {copy}\n"
+            f"{' '.join(command)} failed (exit {result.returncode}) in {copy}\n"
             f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
         )
     return output
