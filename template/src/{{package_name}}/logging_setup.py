@@ -9,10 +9,27 @@ logger gets its own stderr handler so warnings are never silently dropped.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 PACKAGE_LOGGER = __name__.rpartition(".")[0]
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# Characters that end a line, move the cursor, or reorder text (bidi overrides) in a
+# terminal or a log viewer: C0/C1 controls, DEL, the Unicode line separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MAX_LOGGED = 2048
+
+
+def loggable(value: object) -> str:
+    """A value from a request, safe for one log line: ``"/a%0aforged"`` logs as ``/a\\nforged``.
+
+    Paths, headers and ids are chosen by the client; written raw, a newline in one
+    would start a line that looks like ours. Long values are cut.
+    """
+    text = str(value)
+    if len(text) > _MAX_LOGGED:
+        text = f"{text[:_MAX_LOGGED]}..."
+    return _UNSAFE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]

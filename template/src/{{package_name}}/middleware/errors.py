@@ -11,6 +11,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from ..logging_setup import loggable
 from .request_id import request_id_of
 from .responses import send_json
 from .types import ASGIApp, Message, Receive, Scope, Send
@@ -41,9 +42,9 @@ def log_error(exc: BaseException, scope: Scope) -> str:
     logger.error(
         "UNHANDLED_ERROR error_id=%s request_id=%s %s %s",
         error_id,
-        request_id_of(scope),
-        scope.get("method", "-"),
-        scope.get("path", "-"),
+        loggable(request_id_of(scope)),
+        loggable(scope.get("method", "-")),
+        loggable(scope.get("path", "-")),
         exc_info=exc,
     )
     return error_id
