@@ -15,6 +15,7 @@ from .project import DESCRIPTION, PROJECT_NAME
 from .routers import health, items
 from .settings import Settings, env_name, get_settings
 from .state import ServiceState
+from .validation_errors import install_validation_handler
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,4 +43,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(items.router, prefix="/api")
     install_middleware(app, settings, state)
     install_exception_handler(app, settings.debug)
+    install_validation_handler(app)
     return app
