@@ -43,7 +43,7 @@ def test_sqlite_backend_renders_no_postgres_code_or_dependency(template_dir: Pat
     assert not any("psycopg" in dep for dep in dependencies(project))
     assert "psycopg" not in (audit / "backend.py").read_text()
     assert not (project / "tests/test_audit_postgres.py").exists()
-    assert '"audit.middleware:AuditMiddleware"' in (project / "src/svc/middleware/registry.py").read_text()
+    assert 'MiddlewareEntry("audit"' in (project / "src/svc/middleware/registry.py").read_text()
 
 
 def test_postgres_backend_adds_psycopg_and_its_tests(template_dir: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ logger gets its own stderr handler so warnings are never silently dropped.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import sys
@@ -18,6 +19,12 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # terminal or a log viewer: C0/C1 controls, DEL, the Unicode line separators.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _MAX_LOGGED = 2048
+
+# The id of the request being served, stamped on every log line; set by the
+# request-id middleware, "-" outside a request.
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "current_request_id", default="-"
+)
 
 
 def loggable(value: object) -> str:
@@ -36,8 +43,6 @@ class _ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Our stderr handler: stamps each line with the current request id."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        from .middleware.request_id import current_request_id
-
         record.request_id = current_request_id.get()
         super().emit(record)
 

@@ -6,10 +6,12 @@ time). Tests call it directly with their own ``Settings``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI
 
 from .logging_setup import configure_logging
-from .middleware import install_middleware
+from .middleware import REGISTRY, MiddlewareEntry, install_middleware
 from .middleware.errors import install_exception_handler
 from .project import DESCRIPTION, PROJECT_NAME
 from .routers import health, items
@@ -18,8 +20,13 @@ from .state import ServiceState
 from .validation_errors import install_validation_handler
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service. Optional features degrade; critical ones fail closed."""
+def create_app(
+    settings: Settings | None = None, *, registry: Sequence[MiddlewareEntry] = REGISTRY
+) -> FastAPI:
+    """Build the service. Optional features degrade; critical ones fail closed.
+
+    ``registry`` is the middleware to install (tests pass their own entries).
+    """
     settings = settings if settings is not None else get_settings()
     configure_logging(settings.log_level)
     state = ServiceState()
@@ -41,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(items.router, prefix="/api")
-    install_middleware(app, settings, state)
+    install_middleware(app, settings, state, registry)
     install_exception_handler(app, settings.debug)
     install_validation_handler(app)
     return app

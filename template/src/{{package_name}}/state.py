@@ -21,9 +21,6 @@ class ServiceState:
 
     degraded: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
-    # Objects built once per app and shared by its middleware (e.g. the security
-    # manager that both CORS and CSRF consult), so nothing is built or logged twice.
-    shared: dict[str, object] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def degrade(self, feature: str, reason: str) -> None:

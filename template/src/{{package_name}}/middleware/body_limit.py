@@ -16,24 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
 
-from .responses import send_json
-from .types import ASGIApp, Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..state import ServiceState
+from ..asgi import ASGIApp, Message, Receive, Scope, Send, send_json
 
 TOO_LARGE = "Request body too large"
 DRAIN_FACTOR = 2  # read at most this multiple of the limit before answering 413...
 DRAIN_SECONDS = 1.0  # ...for at most this long
-
-
-def body_limit_options(settings: Settings, _state: ServiceState) -> dict[str, Any]:
-    return {"max_bytes": settings.max_body_bytes}
 
 
 class BodyTooLargeError(HTTPException):

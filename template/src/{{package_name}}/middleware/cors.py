@@ -1,30 +1,37 @@
-"""CORS from the security manager's origins, with Starlette's well-tested middleware.
+"""CORS for the allowed origins, with Starlette's well-tested middleware.
 
-Not critical: without CORS headers a browser refuses cross-origin calls, which
-fails closed by itself. The options never contain "*" and always allow credentials.
+Critical (see the registry): a CORS middleware that cannot be built makes the
+service fail closed. The origins never contain "*"; credentials are always allowed.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware as StarletteCORSMiddleware
 from starlette.responses import JSONResponse, Response
 
-from ..security import build_security_manager
-from .types import Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..state import ServiceState
+from ..asgi import ASGIApp, Receive, Scope, Send
+from ..origins import AllowedOrigins
 
 ALLOWED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "X-Request-ID")
 
 
 class CORSMiddleware(StarletteCORSMiddleware):
-    """Starlette's CORS middleware (pure ASGI), named here so the registry owns it."""
+    """Starlette's CORS middleware (pure ASGI), configured from the allowed origins."""
+
+    def __init__(self, app: ASGIApp, origins: AllowedOrigins) -> None:
+        regex = origins.origin_regex
+        super().__init__(
+            app,
+            allow_origins=list(origins.allowed_origins),
+            allow_origin_regex=regex.pattern if regex else None,
+            allow_credentials=True,
+            allow_methods=list(ALLOWED_METHODS),
+            allow_headers=list(ALLOWED_HEADERS),
+            expose_headers=["X-Request-ID"],
+            max_age=600,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Same-origin and non-browser requests carry no Origin: skip parsing the headers.
@@ -45,16 +52,3 @@ class CORSMiddleware(StarletteCORSMiddleware):
         }
         detail = bytes(response.body).decode()
         return JSONResponse({"detail": detail}, status_code=response.status_code, headers=headers)
-
-
-def cors_options(settings: Settings, state: ServiceState) -> dict[str, Any]:
-    manager = build_security_manager(settings, state)
-    return {
-        "allow_origins": list(manager.allowed_origins),
-        "allow_origin_regex": manager.origin_regex.pattern if manager.origin_regex else None,
-        "allow_credentials": True,
-        "allow_methods": list(ALLOWED_METHODS),
-        "allow_headers": list(ALLOWED_HEADERS),
-        "expose_headers": ["X-Request-ID"],
-        "max_age": 600,
-    }

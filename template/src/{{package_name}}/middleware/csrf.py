@@ -10,23 +10,12 @@ attach a token the attacker does not have.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..security import build_security_manager
-from .responses import send_json
-from .types import ASGIApp, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..state import ServiceState
+from ..asgi import ASGIApp, Receive, Scope, Send, send_json
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REFUSED = {"detail": "Cross-site request refused"}
-
-
-def csrf_options(settings: Settings, state: ServiceState) -> dict[str, Any]:
-    return {"is_allowed_origin": build_security_manager(settings, state).is_allowed_origin}
 
 
 class CSRFMiddleware:

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..asgi import ASGIApp, Message, Receive, Scope, Send, send_json
 from ..logging_setup import loggable
 from .request_id import request_id_of
-from .responses import send_json
-from .types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
-    from ..settings import Settings
-    from ..state import ServiceState
-
 logger = logging.getLogger(__name__)
-
-
-def error_options(settings: Settings, _state: ServiceState) -> dict[str, Any]:
-    return {"debug": settings.debug}
 
 
 def error_body(error_id: str, exc: BaseException, *, debug: bool) -> dict[str, object]:

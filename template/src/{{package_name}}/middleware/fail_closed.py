@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
+from ..asgi import ASGIApp, Receive, Scope, Send, send_json
 from ..state import ServiceState
-from .types import ASGIApp, Receive, Scope, Send
 
 HEALTH_PATH = "/health"
 
@@ -26,18 +24,5 @@ class FailClosedMiddleware:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1013})
             return
-        body = json.dumps(
-            {"detail": "Service Unavailable", "failed": sorted(self.state.failed)}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"no-store"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        body = {"detail": "Service Unavailable", "failed": sorted(self.state.failed)}
+        await send_json(send, 503, body)

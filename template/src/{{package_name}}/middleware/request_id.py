@@ -1,23 +1,19 @@
 """Give every request an id: the caller's X-Request-ID if well-formed, else a new one.
 
 The id is stored in ``scope["state"]["request_id"]`` (``request.state.request_id``),
-set for log lines through a context variable, and returned in X-Request-ID.
+set for log lines through ``logging_setup.current_request_id``, and returned in X-Request-ID.
 """
 
 from __future__ import annotations
 
-import contextvars
 import os
 import re
 
-from .types import ASGIApp, Message, Receive, Scope, Send
+from ..asgi import ASGIApp, Message, Receive, Scope, Send
+from ..logging_setup import current_request_id
 
 HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
-
-current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "current_request_id", default="-"
-)
 
 
 def request_id_of(scope: Scope) -> str:

@@ -6,13 +6,7 @@ the interactive docs page gets one that lets FastAPI's Swagger UI load from its 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from .types import ASGIApp, Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..state import ServiceState
+from ..asgi import ASGIApp, Message, Receive, Scope, Send
 
 API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Swagger UI: script and style from jsDelivr plus one inline bootstrap script.
@@ -28,11 +22,6 @@ _STATIC_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 )
-
-
-def security_headers_options(settings: Settings, _state: ServiceState) -> dict[str, Any]:
-    docs_paths = ("/docs", "/docs/oauth2-redirect") if settings.docs_enabled else ()
-    return {"docs_paths": docs_paths}
 
 
 class SecurityHeadersMiddleware:

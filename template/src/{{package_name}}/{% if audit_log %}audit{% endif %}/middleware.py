@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..middleware.types import ASGIApp, Message, Receive, Scope, Send
+from ..asgi import ASGIApp, Message, Receive, Scope, Send
 from ..settings import env_name
 from .events import MUTATING_METHODS, AuditEvent, event_from_scope
 from .logger import AuditLogger, get_audit_logger

@@ -1,9 +1,10 @@
-"""The security manager: which origins may call this service from a browser.
+"""The origins allowed to call this service from a browser (CORS and CSRF both ask).
 
-Built lazily (when the app is built) and defensively: an unset, empty or broken
-``<prefix>CORS_ORIGINS`` never empties the list; invalid entries are dropped one
-by one with a warning, and when none is left the fallback origins baked in at
-generation time are used. ``*`` is never allowed: the service sends credentials.
+Built when the app is built (once per build, shared by both middleware) and
+defensively: an unset, empty or broken ``<prefix>CORS_ORIGINS`` never empties the
+list; invalid entries are dropped one by one with a warning, and when none is left
+the fallback origins baked in at generation time are used. ``*`` is never allowed:
+the service sends credentials.
 """
 
 from __future__ import annotations
@@ -51,12 +52,11 @@ def parse_origins(raw: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class SecurityManager:
-    """Allowed CORS origins (exact) and an optional origin regex (preview deployments)."""
+class AllowedOrigins:
+    """Allowed origins (exact) and an optional origin regex (preview deployments)."""
 
     allowed_origins: tuple[str, ...]
     origin_regex: re.Pattern[str] | None = None
-    from_fallback: bool = False
 
     def is_allowed_origin(self, origin: str) -> bool:
         if origin in self.allowed_origins:
@@ -64,11 +64,11 @@ class SecurityManager:
         return self.origin_regex is not None and self.origin_regex.fullmatch(origin) is not None
 
     @classmethod
-    def fallback(cls) -> SecurityManager:
-        return cls(allowed_origins=FALLBACK_CORS_ORIGINS, from_fallback=True)
+    def fallback(cls) -> AllowedOrigins:
+        return cls(allowed_origins=FALLBACK_CORS_ORIGINS)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SecurityManager:
+    def from_settings(cls, settings: Settings) -> AllowedOrigins:
         candidates = parse_origins(settings.cors_origins) if settings.cors_origins.strip() else []
         valid: list[str] = []
         for origin in candidates:
@@ -87,7 +87,7 @@ class SecurityManager:
             return cls(allowed_origins=tuple(valid), origin_regex=regex)
         if candidates:
             logger.warning("CORS_ORIGINS_FALLBACK no valid entry in %sCORS_ORIGINS", ENV_PREFIX)
-        return cls(allowed_origins=FALLBACK_CORS_ORIGINS, origin_regex=regex, from_fallback=True)
+        return cls(allowed_origins=FALLBACK_CORS_ORIGINS, origin_regex=regex)
 
 
 def _compile_regex(pattern: str) -> re.Pattern[str] | None:
@@ -108,16 +108,11 @@ def _compile_regex(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def build_security_manager(settings: Settings, state: ServiceState) -> SecurityManager:
-    """This app's security manager (built once), or the fallback one, reported degraded."""
-    shared = state.shared.get("security_manager")
-    if isinstance(shared, SecurityManager):
-        return shared
+def load_allowed_origins(settings: Settings, state: ServiceState) -> AllowedOrigins:
+    """The origins from the settings, or the fallback ones, reported degraded, if that fails."""
     try:
-        manager = SecurityManager.from_settings(settings)
+        return AllowedOrigins.from_settings(settings)
     except Exception:
-        logger.exception("security manager failed; using the fallback CORS origins")
-        state.degrade("cors", "security manager failed; fallback origins in use")
-        manager = SecurityManager.fallback()
-    state.shared["security_manager"] = manager
-    return manager
+        logger.exception("allowed origins failed to load; using the fallback CORS origins")
+        state.degrade("cors", "allowed origins failed to load; fallback origins in use")
+        return AllowedOrigins.fallback()
