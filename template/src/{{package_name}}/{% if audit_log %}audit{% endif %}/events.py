@@ -6,6 +6,7 @@ Authorization header, cookies or query strings (which often carry tokens).
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ COLUMNS = (
 )
 _MAX_TEXT = 256
 _MAX_PATH = 2048
+# Vercel's proxy sets X-Forwarded-For to the caller's address and overwrites any
+# value the client sent ("we currently overwrite the X-Forwarded-For header and do
+# not forward external IPs", Vercel's request-headers docs). Anywhere else a client
+# can write the header itself, so the socket peer (as the server reports it) is
+# the only address it did not choose.
+PLATFORM_CLIENT_HEADER = b"x-forwarded-for"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +71,12 @@ def event_from_scope(
     status: int | None,
     duration_ms: float,
     response_headers: Iterable[tuple[bytes, bytes]] = (),
+    on_vercel: bool = False,
 ) -> AuditEvent:
-    """The event of one HTTP request; ``occurred_at`` must be timezone-aware UTC."""
+    """The event of one HTTP request; ``occurred_at`` must be timezone-aware UTC.
+
+    ``client`` is the platform's forwarded address on Vercel, the socket peer elsewhere.
+    """
     headers = scope.get("headers") or ()
     state = scope.get("state") or {}
     return AuditEvent(
@@ -77,7 +88,7 @@ def event_from_scope(
         request_id=_text(state.get("request_id"))
         or _header(response_headers, b"x-request-id")
         or _header(headers, b"x-vercel-id"),
-        client=_client(scope, headers),
+        client=_client(scope, headers, on_vercel=on_vercel),
         actor=_actor(scope, state),
     )
 
@@ -95,13 +106,22 @@ def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
     return None
 
 
-def _client(scope: Any, headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    # Vercel (and most proxies) put the real client first in X-Forwarded-For.
-    forwarded = _header(headers, b"x-forwarded-for")
-    if forwarded:
-        return _text(forwarded.split(",", 1)[0].strip())
+def _client(scope: Any, headers: Iterable[tuple[bytes, bytes]], *, on_vercel: bool) -> str | None:
+    if on_vercel:
+        forwarded = _header(headers, PLATFORM_CLIENT_HEADER) or ""
+        address = _ip_address(forwarded.split(",", 1)[0])
+        if address:
+            return address
     client = scope.get("client")
     return _text(client[0]) if client else None
+
+
+def _ip_address(text: str) -> str | None:
+    """``text`` as a normalised IP address, or None when it is not one."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def _actor(scope: Any, state: Any) -> str | None:

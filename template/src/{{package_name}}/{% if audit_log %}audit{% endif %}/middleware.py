@@ -49,6 +49,8 @@ class AuditMiddleware:
         self.app = app
         self.audit = audit
         self.wait_seconds = audit.wait_seconds if audit is not None else 0.0
+        # Only Vercel's proxy vouches for X-Forwarded-For (see events.py).
+        self.on_vercel = audit is not None and audit.settings.vercel
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.audit is None:
@@ -90,8 +92,8 @@ class AuditMiddleware:
             async with asyncio.timeout(self.wait_seconds):
                 await waiter
 
-    @staticmethod
     def _event(
+        self,
         scope: Scope,
         occurred_at: datetime,
         started: float,
@@ -104,6 +106,7 @@ class AuditMiddleware:
             status=status,
             duration_ms=(time.perf_counter() - started) * 1000,
             response_headers=response.get("headers", ()),
+            on_vercel=self.on_vercel,
         )
 
     async def _lifespan(
