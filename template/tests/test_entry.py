@@ -32,6 +32,8 @@ def slow_factory() -> Any:
     time.sleep(0.2)  # wide window for a second builder to slip in
 
     async def hello(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return  # no lifespan support: the ASGI way to say so
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"built"})
 

@@ -6,7 +6,9 @@ time). Tests call it directly with their own ``Settings``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -18,6 +20,26 @@ from .routers import health, items
 from .settings import Settings, env_name, get_settings
 from .state import ServiceState
 from .validation_errors import install_validation_handler
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open per-process resources before ``yield`` (or lazily), close them after it.
+
+    ``api/index.py`` runs this when it builds the app, and the part after ``yield``
+    when the server stops. Features register what they opened in ``closers`` (the
+    audit log flushes its queue there); add your own with ``closers.add(...)``, or
+    open and close it right here. To hand a resource to requests, ``yield {"name":
+    resource}`` and read ``request.state.name``.
+    """
+    service: ServiceState = app.state.service
+    settings: Settings = app.state.settings
+    try:
+        yield
+    finally:
+        # In a thread: closing may wait on a database, and requests still finishing
+        # on this event loop must not wait with it.
+        await asyncio.to_thread(service.closers.close_all, settings.shutdown_timeout_seconds)
 
 
 def create_app(
@@ -41,6 +63,7 @@ def create_app(
         docs_url="/docs" if docs else None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.service = state

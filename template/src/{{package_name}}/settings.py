@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 from pydantic import AliasChoices, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .project import ENV_PREFIX
+from .project import BUILD_TIMEOUT_SECONDS, ENV_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +64,25 @@ class Settings(ServiceSettings):
         ge=0,
         description="Largest request body accepted, in bytes (Vercel's limit is 4.5 MB).",
     )
+    # The next three are read by api/index.py before any of this can be imported: it
+    # applies the same ranges, and invalid values fall back to these defaults there too.
     build_retry_seconds: float = Field(
         30.0,
-        ge=0,
+        gt=0,
+        le=3600,
         description="After the app failed to build, wait this long before trying again (read by api/index.py).",
+    )
+    build_timeout_seconds: float = Field(
+        BUILD_TIMEOUT_SECONDS,
+        gt=0,
+        le=900,
+        description="Longest a request waits for the app to be built (factory and lifespan startup) before a 503 (read by api/index.py).",
+    )
+    shutdown_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Longest the app's lifespan shutdown may take to flush and close what it opened.",
     )
     cron_secret: str = Field(
         "",

@@ -12,6 +12,8 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from .shutdown import Closers
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,6 +23,8 @@ class ServiceState:
 
     degraded: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    # What the app's features opened and its lifespan closes at shutdown.
+    closers: Closers = field(default_factory=Closers, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def degrade(self, feature: str, reason: str) -> None:

@@ -304,10 +304,10 @@ def get_audit_logger() -> AuditLogger:
         return _instance
 
 
-def reset_audit_logger() -> None:
+def reset_audit_logger(timeout: float = 5.0) -> None:
     """Close the process logger; the next ``get_audit_logger()`` reads the settings again."""
     global _instance
     with _instance_lock:
         audit, _instance = _instance, None
     if audit is not None:
-        audit.close()
+        audit.close(timeout)

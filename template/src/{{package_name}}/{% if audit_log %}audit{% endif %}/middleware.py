@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..asgi import ASGIApp, Message, Receive, Scope, Send
 from ..settings import env_name
 from .events import MUTATING_METHODS, AuditEvent, event_from_scope
-from .logger import AuditLogger, get_audit_logger
+from .logger import AuditLogger, get_audit_logger, reset_audit_logger
 from .settings import AuditSettings
 
 if TYPE_CHECKING:
@@ -39,6 +39,9 @@ def audit_options(_settings: Settings, state: ServiceState) -> dict[str, Any]:
         logger.info("AUDIT_DISABLED by %s", env_name("audit_enabled", AuditSettings))
         return {"audit": None}
     audit.attach(state)
+    # At shutdown the app's lifespan stores (or logs) what is queued and closes the
+    # database; a rebuilt app then gets a fresh logger.
+    state.closers.add("audit", reset_audit_logger)
     return {"audit": audit}
 
 
@@ -57,8 +60,6 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
         elif scope["type"] == "http" and scope["method"] in MUTATING_METHODS:
             await self._record(self.audit, scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(self.audit, scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -108,14 +109,3 @@ class AuditMiddleware:
             response_headers=response.get("headers", ()),
             on_vercel=self.on_vercel,
         )
-
-    async def _lifespan(
-        self, audit: AuditLogger, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        async def send_after_flush(message: Message) -> None:
-            if message["type"] == "lifespan.shutdown.complete":
-                # Store what is queued before the server exits.
-                await asyncio.to_thread(audit.flush, 5.0)
-            await send(message)
-
-        await self.app(scope, receive, send_after_flush)

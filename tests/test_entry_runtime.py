@@ -1,0 +1,69 @@
+"""The lazy entry's lifespan under Vercel's real Python runtime.
+
+A rendered project gets a second entry serving the generated tests' probe app
+(``tests/lifespan_probe.py``): its lifespan opens a resource a route reads, fails
+its first startup on purpose, and leaves one mark per startup and per shutdown.
+The runtime serves it through its own uvicorn, as the platform does, and is then
+stopped with a real signal.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from support.vercel import serve_with_vercel_runtime
+
+pytestmark = pytest.mark.slow
+
+PREFIX = "PROBE_"
+ENTRY = "api/probe.py"
+
+
+def _marks(folder: Path, name: str) -> int:
+    path = folder / name
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def _probe_project(default_project: Path, dest: Path) -> Path:
+    project = shutil.copytree(default_project, dest, ignore=shutil.ignore_patterns("var", "__pycache__", ".venv"))
+    (project / ENTRY).write_text(
+        f'from api.index import LazyApp\n\napp = LazyApp("tests.lifespan_probe:create_app", env_prefix="{PREFIX}")\n'
+    )
+    return project
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_runtime_runs_the_lifespan_retries_a_failed_startup_and_shuts_down_once(
+    default_project: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
+    project = _probe_project(default_project, tmp_path / "project")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    env = {"PROBE_DIR": str(marks), "PROBE_FAILURES": "1", f"{PREFIX}BUILD_RETRY_SECONDS": "0.5"}
+    secret = "lifespan secret 5e1f"  # noqa: S105 - tests/lifespan_probe.py planted failure text
+
+    with serve_with_vercel_runtime(project, ENTRY, env=env) as server:
+        failed = server.get("/resource")
+        time.sleep(0.6)  # the cooldown
+        retried = server.get("/resource")
+        again = server.get("/resource")
+        body = json.dumps({"any": "body", "size": "x" * 100_000}).encode()
+        echoed = server.request("POST", "/echo", body=body, headers={"content-type": "application/json"})
+        server.process.send_signal(stop)
+        server.process.wait(timeout=30)
+        time.sleep(0.2)  # the log readers drain
+        logs = server.logs()
+
+    assert failed.status == 503, logs
+    assert secret not in failed.body.decode()
+    assert f"APP_BUILD_FAILED error_id={failed.json()['error_id']}" in logs
+    assert (retried.status, retried.json()) == (200, {"opened_on_attempt": 2}), logs
+    assert again.json() == {"opened_on_attempt": 2}  # built once, not per request
+    assert (echoed.status, echoed.body) == (200, body)
+    assert _marks(marks, "startup") == 2
+    assert _marks(marks, "shutdown") == 1, logs
