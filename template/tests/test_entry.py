@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import subprocess
 import sys
@@ -178,3 +179,52 @@ def test_the_real_entry_serves_health() -> None:
     response = asyncio.run(scenario())
     assert response.status_code == 200
     assert json.loads(response.text) == {"status": "ok"}
+
+
+def _refusal(app: LazyApp) -> httpx.Response:
+    async def scenario() -> httpx.Response:
+        async with _client(app) as client:
+            return await client.get("/api/items")
+
+    return asyncio.run(scenario())
+
+
+def test_the_503_is_sent_by_the_services_json_sender_once_the_package_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from api.index import app as real_entry
+
+    package = real_entry.factory.partition(".")[0]
+    asgi = importlib.import_module(f"{package}.asgi")
+    sent: list[int] = []
+    real_send_json = asgi.send_json
+
+    async def recording_send_json(*args: Any) -> None:
+        sent.append(args[1])
+        await real_send_json(*args)
+
+    monkeypatch.setattr(asgi, "send_json", recording_send_json)
+    response = _refusal(LazyApp(f"{package}.main:no_such_factory", env_prefix="TEST_"))
+
+    assert response.status_code == 503
+    assert sent == [503]
+
+
+def test_a_package_that_cannot_be_imported_still_gets_the_json_503(tmp_path: Path) -> None:
+    package = tmp_path / "unimportable_service"
+    package.mkdir()
+    (package / "__init__.py").write_text("raise RuntimeError('a variable is missing')\n")
+    (package / "asgi.py").write_text("raise AssertionError('never imported by the entry')\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        response = _refusal(LazyApp("unimportable_service.main:create_app", env_prefix="TEST_"))
+    finally:
+        sys.path.remove(str(tmp_path))
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["detail"] == "Service Unavailable"
+    assert len(response.json()["error_id"]) == 32
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert int(response.headers["retry-after"]) >= 1

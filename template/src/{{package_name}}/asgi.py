@@ -7,7 +7,7 @@ app and the entry's error app all use it, and it imports nothing of the package.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -17,7 +17,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-async def send_json(send: Send, status: int, body: Mapping[str, object]) -> None:
+async def send_json(
+    send: Send,
+    status: int,
+    body: Mapping[str, object],
+    headers: Iterable[tuple[bytes, bytes]] = (),
+) -> None:
     """A complete JSON response (never cached), for code that answers without a framework."""
     payload = json.dumps(body).encode()
     await send(
@@ -28,6 +33,7 @@ async def send_json(send: Send, status: int, body: Mapping[str, object]) -> None
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
                 (b"cache-control", b"no-store"),
+                *headers,
             ],
         }
     )
