@@ -73,8 +73,11 @@ def _break_factory(project: Path) -> None:
     assert signature in source, f"{main} has no create_app: update this test's breakage"
     head, _, tail = source.partition(signature)
     # First statement of the body, before the docstring: valid whatever follows.
-    signature_line, _, body = tail.partition("\n")
-    main.write_text(f"{head}{signature}{signature_line}\n    raise RuntimeError({BOOM!r})\n{body}")
+    # The signature may span lines: it ends at the first line ending with a colon.
+    lines = tail.split("\n")
+    end = next(i for i, line in enumerate(lines) if line.rstrip().endswith(":"))
+    signature_lines, body = "\n".join(lines[: end + 1]), "\n".join(lines[end + 1 :])
+    main.write_text(f"{head}{signature}{signature_lines}\n    raise RuntimeError({BOOM!r})\n{body}")
 
 
 def _break_import(project: Path) -> None:
