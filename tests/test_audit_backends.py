@@ -108,3 +108,27 @@ def test_postgres_project_passes_its_audit_tests_on_a_real_server(template_dir: 
     assert "test_each_mutating_request_is_one_row_in_postgres" in passed
     assert "test_a_locked_table_degrades_then_recovers_without_losing_events" in passed
     assert len(passed) >= 7, output
+
+
+@pytest.mark.slow
+def test_postgres_tests_fail_in_ci_and_skip_on_a_laptop_without_a_database(template_dir: Path, tmp_path: Path) -> None:
+    """The generated CI sets CI=true: a PostgreSQL test that cannot run there is red, not skipped."""
+    project = render(template_dir, tmp_path / "p", {"package_name": "svc", "audit_backend": "postgres"})
+    venv = project_venv(project, "3.12")
+    unreachable = f"postgresql://postgres@{PG_HOST}:1/test?connect_timeout=2"
+
+    def run(ci: str, url: str) -> tuple[int, str]:
+        env = {"CI": ci, "TEST_DATABASE_URL": url}
+        result = run_in_project(
+            venv, project, "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests/test_audit_postgres.py", env=env
+        )
+        return result.returncode, result.stdout + result.stderr
+
+    for url in ("", unreachable):
+        code, out = run("true", url)
+        assert code == 1, out
+        assert "CI must run the PostgreSQL audit tests" in out
+        assert " skipped" not in out
+        code, out = run("", url)
+        assert code == 0, out
+        assert " skipped" in out

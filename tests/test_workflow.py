@@ -100,6 +100,27 @@ def test_ci_workflow_passes_actionlint(default_project: Path) -> None:
     assert not errors, "\n".join(str(error) for error in errors)
 
 
+def test_ci_workflow_starts_postgresql_for_the_postgres_backend_only(
+    default_project: Path, template_dir: Path, tmp_path: Path
+) -> None:
+    postgres = render(template_dir, tmp_path / "p", {"audit_backend": "postgres"})
+    check = yaml.safe_load((postgres / WORKFLOW).read_text())["jobs"]["check"]
+
+    service = check["services"]["postgres"]
+    assert service["image"].startswith("postgres:")
+    assert service["ports"] == ["5432:5432"]
+    assert "pg_isready" in service["options"]  # steps start only once it accepts connections
+    url = check["env"]["TEST_DATABASE_URL"]
+    assert url.startswith("postgresql://postgres:postgres@localhost:5432/")
+    assert url.rsplit("/", 1)[1] == service["env"]["POSTGRES_DB"]
+    errors = actionlint(postgres / WORKFLOW)
+    assert not errors, "\n".join(str(error) for error in errors)
+    # SQLite projects start no container.
+    default = yaml.safe_load((default_project / WORKFLOW).read_text())["jobs"]["check"]
+    assert "services" not in default
+    assert "TEST_DATABASE_URL" not in default.get("env", {})
+
+
 def test_actionlint_catches_a_broken_workflow(default_project: Path, tmp_path: Path) -> None:
     """Proof that the linter above really lints: a typo in an expression is reported."""
     broken = tmp_path / "ci.yml"
