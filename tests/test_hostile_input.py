@@ -37,6 +37,7 @@ def audit_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(default_project: Path, audit_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RuntimeServer]:
     project = tmp_path_factory.mktemp("hostile") / "my-service"
     shutil.copytree(default_project, project, ignore=shutil.ignore_patterns("var", "__pycache__", ".venv"))
+    _plant_a_failing_route(project)
     env = {
         "VERCEL": "1",  # as the platform sets it
         "TMPDIR": str(audit_db.parent),
@@ -47,6 +48,15 @@ def server(default_project: Path, audit_db: Path, tmp_path_factory: pytest.TempP
     }
     with serve_with_vercel_runtime(project, env=env) as runtime:
         yield runtime
+
+
+def _plant_a_failing_route(project: Path) -> None:
+    """A route that raises, as a bug would: its path is the client's to choose."""
+    (health,) = project.glob("src/*/routers/health.py")
+    health.write_text(
+        health.read_text()
+        + "\n\n@router.get('/boom/{rest}')\nasync def boom(rest: str) -> None:\n    raise RuntimeError('planted')\n"
+    )
 
 
 def _strict_json(body: bytes) -> Any:
@@ -71,6 +81,20 @@ def test_a_regex_that_matches_everything_is_refused_and_health_says_so(server: R
     )
     assert cookie_post.status == 403
     assert "CORS_ORIGIN_REGEX_REFUSED APP_CORS_ORIGIN_REGEX" in server.logs()
+
+
+def test_a_path_with_control_characters_cannot_forge_a_log_line(server: RuntimeServer) -> None:
+    forged = "2026-01-01 00:00:00,000 CRITICAL forged.logger ALL_CLEAR"
+    response = server.get("/boom/x%0a" + forged.replace(" ", "%20") + "%0d%1b[2J")
+    assert response.status == 500
+    deadline = time.monotonic() + 10
+    while "UNHANDLED_ERROR" not in server.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lines = server.logs().splitlines()
+    (unhandled,) = [line for line in lines if "UNHANDLED_ERROR" in line]
+    assert "ALL_CLEAR" in unhandled  # the operator sees the path, escaped, on its own line
+    assert not [line for line in lines if line.startswith(forged)], server.logs()
+    assert "\x1b" not in server.logs()
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
