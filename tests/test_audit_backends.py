@@ -39,7 +39,7 @@ def test_sqlite_backend_renders_no_postgres_code_or_dependency(template_dir: Pat
     audit = project / "src/svc/audit"
     names = {path.name for path in audit.glob("*.py")}
     assert "postgres.py" not in names
-    assert {"backend.py", "logger.py", "middleware.py", "sqlite.py"} <= names
+    assert {"backend.py", "queue.py", "store.py", "middleware.py", "sqlite.py"} <= names
     assert not any("psycopg" in dep for dep in dependencies(project))
     assert "psycopg" not in (audit / "backend.py").read_text()
     assert not (project / "tests/test_audit_postgres.py").exists()
@@ -51,7 +51,7 @@ def test_postgres_backend_adds_psycopg_and_its_tests(template_dir: Path, tmp_pat
     assert (project / "src/svc/audit/postgres.py").is_file()
     assert (project / "tests/test_audit_postgres.py").is_file()
     assert [dep for dep in dependencies(project) if dep.startswith("psycopg")] == ["psycopg[binary]>=3.2,<4"]
-    assert "DATABASE_URL" in (project / "src/svc/audit/settings.py").read_text()
+    assert "DATABASE_URL" in (project / "src/svc/settings.py").read_text()
 
 
 def test_no_audit_log_means_no_audit_package_and_no_psycopg(template_dir: Path, tmp_path: Path) -> None:
@@ -60,6 +60,7 @@ def test_no_audit_log_means_no_audit_package_and_no_psycopg(template_dir: Path, 
     assert not list(project.glob("tests/test_audit*"))
     assert not any("psycopg" in dep for dep in dependencies(project))
     assert "audit" not in (project / "src/svc/middleware/registry.py").read_text()
+    assert "audit" not in (project / "src/svc/settings.py").read_text()
 
 
 def _run_audit_tests(project: Path, *extra_tests: str) -> str:

@@ -10,39 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..asgi import ASGIApp, Message, Receive, Scope, Send
-from ..settings import env_name
 from .events import MUTATING_METHODS, AuditEvent, event_from_scope
-from .logger import AuditLogger, get_audit_logger, reset_audit_logger
-from .settings import AuditSettings
-
-if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..state import ServiceState
-
-logger = logging.getLogger(__name__)
-
-
-def audit_options(_settings: Settings, state: ServiceState) -> dict[str, Any]:
-    """Registry options: the process's logger, reporting on this app's ``state``."""
-    audit = get_audit_logger()
-    for field in audit.settings.invalid_fields:
-        state.degrade(
-            f"settings.{field}", f"invalid value in {env_name(field, AuditSettings)}; default used"
-        )
-    if not audit.settings.audit_enabled:
-        logger.info("AUDIT_DISABLED by %s", env_name("audit_enabled", AuditSettings))
-        return {"audit": None}
-    audit.attach(state)
-    # At shutdown the app's lifespan stores (or logs) what is queued and closes the
-    # database; a rebuilt app then gets a fresh logger.
-    state.closers.add("audit", reset_audit_logger)
-    return {"audit": audit}
+from .queue import AuditLogger
 
 
 class AuditMiddleware:

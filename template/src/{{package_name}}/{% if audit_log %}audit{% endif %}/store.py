@@ -1,0 +1,144 @@
+"""The audit store: gets a batch of events into the database, or else onto the log stream.
+
+It opens the configured backend (``backend.py``) on first use, writes each batch in
+one transaction, reopens a stale connection once, and after a failure sends the
+events to the log stream and waits (a backoff that doubles up to a ceiling) before
+trying the database again. ``status()`` says why events are not being stored, for
+``/health``. Building a store does no I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from ..settings import Settings
+from .backend import AuditBackend, make_backend
+from .events import AuditEvent
+from .fallback import to_log_stream
+
+logger = logging.getLogger(__name__)
+FEATURE = "audit"
+
+
+class AuditStore:
+    """Thread-safe: one caller uses the database at a time (the queue's worker, mostly)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()  # held while the database is used
+        self._backend: AuditBackend | None = None
+        self._failures = 0
+        self._retry_at = 0.0
+        self._reason = ""
+
+    def status(self) -> str:
+        """Why events go to the log stream instead of the database; "" while they do not."""
+        return self._reason
+
+    def write(self, events: Sequence[AuditEvent]) -> bool:
+        """Store ``events`` (True), or put them on the log stream (False). Never raises."""
+        with self._lock:
+            if self._failures and time.monotonic() < self._retry_at:
+                to_log_stream(events, "database unavailable")
+                return False
+            try:
+                self._write(events)
+            except Exception as exc:
+                self._close_backend()
+                self._failed(exc, events)
+                return False
+            self._recovered()
+            return True
+
+    def ensure_schema(self) -> bool:
+        """Open the database and create ``audit_log`` if missing; False if unavailable."""
+        with self._lock:
+            try:
+                self._open()
+            except Exception as exc:
+                self._close_backend()
+                self._failed(exc, [])
+                return False
+            self._recovered()
+            return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Release the database, waiting at most ``timeout`` for a write in progress."""
+        if self._lock.acquire(timeout=timeout):
+            try:
+                self._close_backend()
+            finally:
+                self._lock.release()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's connection and lock holder are not ours."""
+        self._lock = threading.Lock()
+        self._backend = None  # never use (or close) the parent's connection here
+
+    def _write(self, events: Sequence[AuditEvent]) -> None:
+        fresh = self._backend is None
+        backend = self._open()
+        try:
+            backend.write(events)
+        except Exception:
+            if fresh:
+                raise
+            # A connection that sat idle (a frozen serverless instance, a restarted
+            # server, a dropped table) may be stale: reopen once before giving up.
+            self._close_backend()
+            self._open().write(events)
+
+    def _open(self) -> AuditBackend:
+        if self._backend is not None:
+            return self._backend
+        backend = make_backend(self.settings)
+        backend.open()
+        self._backend = backend
+        logger.info("AUDIT_DB_OPEN %s", backend.description)
+        if backend.ephemeral:
+            logger.warning(
+                "AUDIT_EPHEMERAL %s lives in this instance's temp dir and dies with it; "
+                "generate the project with audit_backend=postgres for production",
+                backend.description,
+            )
+        return backend
+
+    def _close_backend(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            backend.close()
+
+    def _failed(self, exc: Exception, events: Sequence[AuditEvent]) -> None:
+        """Called under ``_lock``: log the events, record why, schedule the retry."""
+        self._failures += 1
+        settings = self.settings
+        delay = min(
+            settings.audit_retry_initial_seconds * 2 ** min(self._failures - 1, 30),
+            settings.audit_retry_max_seconds,
+        )
+        self._retry_at = time.monotonic() + delay
+        logger.warning(
+            "AUDIT_DB_UNAVAILABLE %s: %s; %d event(s) go to the log stream; retry in %.1fs",
+            type(exc).__name__,
+            str(exc)[:300],
+            len(events),
+            delay,
+        )
+        to_log_stream(events, "database unavailable")
+        reason = f"{type(exc).__name__}: audit events go to the log stream"
+        if reason != self._reason:
+            self._reason = reason
+            logger.warning("FEATURE_DEGRADED feature=%s reason=%s", FEATURE, reason)
+
+    def _recovered(self) -> None:
+        """Called under ``_lock`` after the database worked."""
+        if not self._failures and not self._reason:
+            return
+        self._failures = 0
+        self._retry_at = 0.0
+        self._reason = ""
+        logger.info("AUDIT_DB_RECOVERED events are stored in the database again")
+        logger.info("FEATURE_RECOVERED feature=%s", FEATURE)
