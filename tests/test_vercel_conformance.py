@@ -195,12 +195,20 @@ def test_runtime_serves_the_init_function_only_with_the_cron_secret(served_copy:
             assert set(report["steps"].values()) == {"ok"}, report
 
 
-def test_runtime_init_function_refuses_everyone_without_cron_secret(served_copy: Path) -> None:
-    with serve_with_vercel_runtime(served_copy, "api/init.py") as server:
+@pytest.mark.parametrize("env", [{}, {"CRON_SECRET": "  \t"}], ids=["unset", "blank"])
+def test_runtime_init_function_refuses_everyone_without_cron_secret(served_copy: Path, env: dict[str, str]) -> None:
+    with serve_with_vercel_runtime(served_copy, "api/init.py", env=env) as server:
         for header in ("Bearer ", "Bearer", f"Bearer {SECRET}"):
             response = server.get("/api/init", headers={"Authorization": header})
             assert response.status == 401, (header, response.body)
-        assert "CRON_SECRET is not set" in server.logs()
+            assert response.json()["failed"] == ["cron_secret"]
+            # The main app's guards: security headers and a request id.
+            for name, value in SECURITY_HEADERS.items():
+                assert response.headers.get(name) == value, (name, response.headers)
+            assert response.headers.get("x-request-id")
+        logs = server.logs()
+        assert "CRON_SECRET is not set" in logs
+        assert logs.count("INIT_REFUSED") == 1, logs  # once per process, not per request
 
 
 @pytest.mark.parametrize("breakage", [_break_factory, _break_import], ids=["factory-raises", "main-import-raises"])
