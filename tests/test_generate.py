@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -32,6 +33,17 @@ def test_defaults_render_the_documented_layout(default_project: Path) -> None:
     assert not missing
     leftovers = [str(path) for path in default_project.rglob("*") if "jinja" in path.name]
     assert not leftovers
+
+
+def test_readme_names_exactly_the_registrys_critical_middleware(default_project: Path) -> None:
+    """The operator reads which guards fail closed in the README: it must be the registry's list."""
+    registry = (default_project / "src/my_service/middleware/registry.py").read_text()
+    critical = re.findall(r'MiddlewareEntry\("(\w+)", critical=True', registry)
+    readme = (default_project / "README.md").read_text()
+    listed = re.search(r"a \*\*critical\*\* one \(([^)]*)\)", readme)
+    assert critical, "no critical entry found in registry.py (the entry syntax changed?)"
+    assert listed, "README.md no longer lists the critical middleware"
+    assert re.findall(r"`(\w+)`", listed.group(1)) == critical
 
 
 def test_answers_file_records_every_answer(default_project: Path) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -50,16 +51,20 @@ class ItemStore:
             return created
 
 
-def _store(request: Request) -> ItemStore:
+def get_item_store(request: Request) -> ItemStore:
+    """The app's store; routes receive it through ``Depends`` (tests can override it)."""
     store: ItemStore = request.app.state.item_store
     return store
 
 
+ItemStoreDep = Annotated[ItemStore, Depends(get_item_store)]
+
+
 @router.get("", summary="List items")
-async def list_items(request: Request) -> list[Item]:
-    return _store(request).list()
+async def list_items(store: ItemStoreDep) -> list[Item]:
+    return store.list()
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an item")
-async def create_item(request: Request, item: ItemIn) -> Item:
-    return _store(request).add(item)
+async def create_item(item: ItemIn, store: ItemStoreDep) -> Item:
+    return store.add(item)

@@ -30,9 +30,10 @@ _ROW = f"({', '.join('?' for _ in COLUMNS)})"
 
 @functools.cache
 def insert_statement(rows: int) -> str:
-    """One INSERT for the whole batch: a single call into SQLite, so the writer thread
-    gives up the GIL twice per batch rather than twice per row (the request loop
-    keeps it). A replayed event (same event_id) is skipped, not an error."""
+    """One INSERT for the whole batch, so a batch costs one call into SQLite.
+
+    A replayed event (same event_id) is skipped, not an error.
+    """
     values = ", ".join([_ROW] * rows)
     return (
         f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "  # noqa: S608 - constant column names
@@ -81,7 +82,7 @@ class SqliteBackend:
             raise sqlite3.OperationalError("audit database is not open")
         params = [value for event in events for value in _row(event)]
         # Autocommit: one multi-row INSERT is its own transaction (all rows or none),
-        # and one call is one GIL release instead of three (BEGIN, INSERT, COMMIT).
+        # without a BEGIN and a COMMIT of its own.
         self._conn.execute(insert_statement(len(events)), params)
 
     def close(self) -> None:
