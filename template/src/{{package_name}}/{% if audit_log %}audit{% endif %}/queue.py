@@ -28,6 +28,8 @@ from .waiters import Waiter, notify, set_all
 logger = logging.getLogger(__name__)
 _LINGER_SECONDS = 0.002
 _BATCH = 100  # 100 rows x 9 columns stays under the oldest SQLite limit of 999 parameters
+# Of a shutdown's time, kept back from the database to log the events it did not take.
+_LOG_RESERVE_SECONDS = 0.5
 
 
 class AuditLogger:
@@ -79,14 +81,25 @@ class AuditLogger:
             return self._cond.wait_for(lambda: self._pending == 0, timeout)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Store what is queued (or log it), stop the worker, release the database."""
+        """Store what is queued, or log it, all within ``timeout`` seconds; then release
+        the database. Every event accepted before ends up in exactly one of the two.
+
+        One deadline bounds everything, retries included: the store gives up every
+        database wait by it (less a moment kept to log what is left), the worker is
+        interrupted if it still waits, and what it did not reach is logged here.
+        """
+        deadline = time.monotonic() + timeout
         with self._cond:
             self._closed = True
             self._cond.notify_all()
             worker = self._worker
+        self.store.shut_down_by(deadline - min(_LOG_RESERVE_SECONDS, timeout / 4))
         if worker is not None and worker is not threading.current_thread():
-            worker.join(timeout)
-        with self._cond:  # a worker that could not finish in time: log what it left
+            worker.join(max(0.0, deadline - time.monotonic() - _LOG_RESERVE_SECONDS))
+            if worker.is_alive():  # still inside a database call: make it give up
+                self.store.interrupt()
+                worker.join(max(0.0, deadline - time.monotonic()))
+        with self._cond:  # events the worker never took: they are ours to log
             left = [event for event, _ in self._queue]
             waiters = [waiter for _, waiter in self._queue]
             self._queue.clear()
@@ -94,7 +107,13 @@ class AuditLogger:
         if left:
             to_log_stream(left, "audit logger closed")
             notify(waiters, stored=False)
-        self.store.close(timeout)
+        if worker is not None and worker.is_alive():
+            logger.error(
+                "AUDIT_SHUTDOWN_STUCK the writer did not return within %gs; "
+                "its batch in progress may be lost",
+                timeout,
+            )
+        self.store.close(max(0.0, deadline - time.monotonic()))
 
     def _start_worker(self) -> bool:
         """Called under ``_cond``. Started lazily: constructing the logger starts nothing."""
@@ -147,6 +166,7 @@ class AuditLogger:
 
 
 def _close_at_exit(ref: weakref.ref[AuditLogger]) -> None:
+    """Interpreter exit without a lifespan shutdown (a script, Ctrl-C): the same deadline."""
     audit = ref()
     if audit is not None:
-        audit.close(timeout=5.0)
+        audit.close(audit.settings.shutdown_timeout_seconds)

@@ -5,10 +5,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from .events import COLUMNS, AuditEvent
+
+T = TypeVar("T")
+# SQLite's own busy wait cannot be interrupted, so it gets short turns and the busy
+# timeout is kept here, where a shutdown deadline (or an interrupt) can end it.
+_BUSY_TURN_SECONDS = 0.05
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -49,41 +56,67 @@ class SqliteBackend:
         self.busy_timeout_ms = busy_timeout_ms
         self.ephemeral = ephemeral
         self._conn: sqlite3.Connection | None = None
+        self._interrupted = False
 
     @property
     def description(self) -> str:
         return f"sqlite:{self.path}"
 
-    def open(self) -> None:
+    @property
+    def connect_seconds(self) -> float:
+        return _BUSY_TURN_SECONDS
+
+    def open(self, give_up_at: Callable[[], float]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             self.path,
-            timeout=self.busy_timeout_ms / 1000,
+            timeout=_BUSY_TURN_SECONDS,
             isolation_level=None,  # autocommit: each statement is a transaction
             check_same_thread=False,
         )
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            # WAL lets readers (an operator's query) run during writes; some file
-            # systems cannot do it, and the default journal still works there.
-            with contextlib.suppress(sqlite3.DatabaseError):
-                conn.execute("PRAGMA journal_mode = WAL")
-            # In WAL mode NORMAL survives a process crash; only power loss can drop
-            # the last commits, and it avoids an fsync per request.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.executescript(_SCHEMA)
+            self._patiently(lambda: self._prepare(conn), give_up_at)
         except BaseException:
             conn.close()
             raise
         self._conn = conn
 
-    def write(self, events: Sequence[AuditEvent]) -> None:
-        if self._conn is None:
+    @staticmethod
+    def _prepare(conn: sqlite3.Connection) -> None:
+        # WAL lets readers (an operator's query) run during writes; some file
+        # systems cannot do it, and the default journal still works there.
+        with contextlib.suppress(sqlite3.DatabaseError):
+            conn.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL survives a process crash; only power loss can drop
+        # the last commits, and it avoids an fsync per request.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.executescript(_SCHEMA)
+
+    def write(self, events: Sequence[AuditEvent], give_up_at: Callable[[], float]) -> None:
+        conn = self._conn
+        if conn is None:
             raise sqlite3.OperationalError("audit database is not open")
         params = [value for event in events for value in _row(event)]
         # Autocommit: one multi-row INSERT is its own transaction (all rows or none),
         # without a BEGIN and a COMMIT of its own.
-        self._conn.execute(insert_statement(len(events)), params)
+        self._patiently(lambda: conn.execute(insert_statement(len(events)), params), give_up_at)
+
+    def interrupt(self) -> None:
+        self._interrupted = True
+
+    def _patiently(self, action: Callable[[], T], give_up_at: Callable[[], float]) -> T:
+        """Run ``action`` again while another connection holds the lock, until the busy
+        timeout, ``give_up_at()`` or an interrupt: then the "database is locked" error."""
+        busy_until = time.monotonic() + self.busy_timeout_ms / 1000
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or self._interrupted:
+                    raise
+                if time.monotonic() + _BUSY_TURN_SECONDS > min(busy_until, give_up_at()):
+                    raise
+                time.sleep(0.005)  # some busy answers come at once, without a wait
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

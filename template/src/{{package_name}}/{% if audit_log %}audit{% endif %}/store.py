@@ -5,11 +5,16 @@ one transaction, reopens a stale connection once, and after a failure sends the
 events to the log stream and waits (a backoff that doubles up to a ceiling) before
 trying the database again. ``status()`` says why events are not being stored, for
 ``/health``. Building a store does no I/O.
+
+Once ``shut_down_by(deadline)`` is called, every wait on the database ends by that
+deadline (a connection that could not be made in time is not attempted, a stale one
+is not retried) and, after it, events go straight to the log stream.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -33,6 +38,7 @@ class AuditStore:
         self._failures = 0
         self._retry_at = 0.0
         self._reason = ""
+        self._deadline = math.inf  # set by shut_down_by
 
     def status(self) -> str:
         """Why events go to the log stream instead of the database; "" while they do not."""
@@ -43,6 +49,9 @@ class AuditStore:
         with self._lock:
             if self._failures and time.monotonic() < self._retry_at:
                 to_log_stream(events, "database unavailable")
+                return False
+            if not self._time_for_the_database():
+                to_log_stream(events, "audit shutdown deadline")
                 return False
             try:
                 self._write(events)
@@ -65,9 +74,19 @@ class AuditStore:
             self._recovered()
             return True
 
+    def shut_down_by(self, deadline: float) -> None:
+        """From now on, give up every wait on the database at ``deadline`` (monotonic)."""
+        self._deadline = min(self._deadline, deadline)
+
+    def interrupt(self) -> None:
+        """From another thread, at the deadline: a write still waiting gives up now."""
+        backend = self._backend
+        if backend is not None:
+            backend.interrupt()
+
     def close(self, timeout: float = 5.0) -> None:
         """Release the database, waiting at most ``timeout`` for a write in progress."""
-        if self._lock.acquire(timeout=timeout):
+        if self._lock.acquire(timeout=max(0.0, timeout)):
             try:
                 self._close_backend()
             finally:
@@ -78,24 +97,41 @@ class AuditStore:
         self._lock = threading.Lock()
         self._backend = None  # never use (or close) the parent's connection here
 
+    def _time_for_the_database(self) -> bool:
+        """Called under ``_lock``: False once a shutdown deadline leaves no time for it."""
+        if self._deadline == math.inf:
+            return True
+        needed = 0.0
+        if self._backend is None:
+            try:
+                needed = make_backend(self.settings).connect_seconds
+            except Exception:  # not configured: _open fails at once and says why
+                needed = 0.0
+        return self._deadline - time.monotonic() > needed
+
+    def _give_up_at(self) -> float:
+        return self._deadline
+
     def _write(self, events: Sequence[AuditEvent]) -> None:
         fresh = self._backend is None
         backend = self._open()
         try:
-            backend.write(events)
+            backend.write(events, self._give_up_at)
         except Exception:
-            if fresh:
+            if fresh or not self._time_for_the_database():
                 raise
             # A connection that sat idle (a frozen serverless instance, a restarted
             # server, a dropped table) may be stale: reopen once before giving up.
             self._close_backend()
-            self._open().write(events)
+            if not self._time_for_the_database():  # a new connection would not finish in time
+                raise
+            self._open().write(events, self._give_up_at)
 
     def _open(self) -> AuditBackend:
         if self._backend is not None:
             return self._backend
         backend = make_backend(self.settings)
-        backend.open()
+        backend.open(self._give_up_at)
         self._backend = backend
         logger.info("AUDIT_DB_OPEN %s", backend.description)
         if backend.ephemeral:
