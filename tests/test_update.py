@@ -247,7 +247,7 @@ def conflicting_release(tmp: Path, *copy_args: str) -> Scenario:
     replace_once(scenario.project / "src" / PKG / "settings.py", 'log_level: LogLevel = Field("INFO",', USER_LOG_LEVEL)
     commit_all(scenario.project, "quieter logs")
     replace_once(
-        scenario.template / "template" / "src" / "{{package_name}}" / "settings.py",
+        scenario.template / "template" / "src" / "{{package_name}}" / "settings.py.jinja",
         'log_level: LogLevel = Field("INFO",',
         TEMPLATE_LOG_LEVEL,
     )
