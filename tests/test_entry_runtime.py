@@ -1,4 +1,4 @@
-"""The lazy entry's lifespan under Vercel's real Python runtime.
+"""The lazy entry's lifespan, and the audit log's shutdown, under Vercel's real Python runtime.
 
 A rendered project gets a second entry serving the generated tests' probe app
 (``tests/lifespan_probe.py``): its lifespan opens a resource a route reads, fails
@@ -9,14 +9,16 @@ stopped with a real signal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from support.vercel import serve_with_vercel_runtime
+from support.vercel import RuntimeServer, serve_with_vercel_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +69,56 @@ def test_runtime_runs_the_lifespan_retries_a_failed_startup_and_shuts_down_once(
     assert (echoed.status, echoed.body) == (200, body)
     assert _marks(marks, "startup") == 2
     assert _marks(marks, "shutdown") == 1, logs
+
+
+# --- the audit log at shutdown, under the runtime ---------------------------
+
+
+def _stored(db_path: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        return [row[0] for row in conn.execute("SELECT request_id FROM audit_log")]
+
+
+def _logged(logs: str) -> list[str]:
+    return [
+        json.loads(line)["audit_event"]["request_id"] for line in logs.splitlines() if line.startswith('{"audit_event"')
+    ]
+
+
+def _post_item(server: RuntimeServer, request_id: str) -> int:
+    body = json.dumps({"name": "thing", "price": 1.0}).encode()
+    headers = {"content-type": "application/json", "x-request-id": request_id}
+    return server.request("POST", "/api/items", body=body, headers=headers).status
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_runtime_stores_or_logs_every_audit_event_once_when_stopped_with_the_database_locked(
+    default_project: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
+    project = shutil.copytree(default_project, tmp_path / "project", ignore=shutil.ignore_patterns("var", ".venv"))
+    db_path = tmp_path / "audit.db"
+    shutdown_seconds = 1.5
+    env = {"APP_AUDIT_DB_PATH": str(db_path), "APP_SHUTDOWN_TIMEOUT_SECONDS": str(shutdown_seconds)}
+
+    with serve_with_vercel_runtime(project, env=env) as server:
+        accepted = ["warm-up"] if _post_item(server, "warm-up") == 201 else []
+        deadline = time.monotonic() + 10
+        while not (db_path.exists() and _stored(db_path)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        locker = sqlite3.connect(db_path, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")  # another connection's exclusive transaction
+        accepted += [f"req-{i}" for i in range(20) if _post_item(server, f"req-{i}") == 201]
+        started = time.monotonic()
+        server.process.send_signal(stop)
+        server.process.wait(timeout=60)
+        took = time.monotonic() - started
+        time.sleep(0.3)  # the log readers drain
+        logs = server.logs()
+    locker.rollback()
+    locker.close()
+
+    stored, logged = _stored(db_path), _logged(logs)
+    assert len(accepted) == 21, logs
+    assert took < shutdown_seconds + 5, took
+    assert not set(stored) & set(logged), "events both stored and logged"
+    assert sorted(stored + logged) == sorted(accepted), (len(stored), len(logged), logs[-3000:])

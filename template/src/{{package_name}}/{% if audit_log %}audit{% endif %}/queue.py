@@ -22,7 +22,7 @@ import weakref
 from ..settings import Settings
 from .events import AuditEvent
 from .fallback import to_log_stream
-from .store import AuditStore
+from .store import AbandonedError, AuditStore
 from .waiters import Waiter, notify, set_all
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ class AuditLogger:
         self._queue: collections.deque[tuple[AuditEvent, Waiter]] = collections.deque()
         self._pending = 0
         self._worker: threading.Thread | None = None
+        self._in_flight: list[tuple[AuditEvent, Waiter]] = []  # the worker's batch
         self._closed = False
+        self._stopped = False  # the shutdown took what was left: the worker takes no more
         self._pid = os.getpid()
 
     def status(self) -> str:
@@ -100,14 +102,19 @@ class AuditLogger:
                 self.store.interrupt()
                 worker.join(max(0.0, deadline - time.monotonic()))
         with self._cond:  # events the worker never took: they are ours to log
-            left = [event for event, _ in self._queue]
-            waiters = [waiter for _, waiter in self._queue]
+            self._stopped = True
+            taken = list(self._queue)
             self._queue.clear()
-            self._pending -= len(left)
+            if worker is not None and worker.is_alive() and self.store.abandon():
+                # Still connecting: it will never write its batch, so log it here.
+                taken, self._in_flight = [*self._in_flight, *taken], []
+            self._pending -= len(taken)
+        left = [event for event, _ in taken]
+        waiters = [waiter for _, waiter in taken]
         if left:
             to_log_stream(left, "audit logger closed")
             notify(waiters, stored=False)
-        if worker is not None and worker.is_alive():
+        if worker is not None and worker.is_alive() and self._in_flight:
             logger.error(
                 "AUDIT_SHUTDOWN_STUCK the writer did not return within %gs; "
                 "its batch in progress may be lost",
@@ -134,7 +141,7 @@ class AuditLogger:
             with self._cond:
                 while not self._queue and not self._closed:
                     self._cond.wait()
-                if not self._queue:
+                if not self._queue or self._stopped:
                     return
                 linger = len(self._queue) < _BATCH and not self._closed
             if linger:
@@ -142,17 +149,22 @@ class AuditLogger:
                 # requests being served far less than one write each.
                 time.sleep(_LINGER_SECONDS)
             with self._cond:
+                if self._stopped:
+                    return
                 count = min(len(self._queue), _BATCH)
-                batch = [self._queue.popleft() for _ in range(count)]
+                batch = self._in_flight = [self._queue.popleft() for _ in range(count)]
             events = [event for event, _ in batch]
             try:
                 stored = self.store.write(events)
+            except AbandonedError:
+                return  # the shutdown took the batch (and logged it)
             except BaseException:  # never drop events held by a dying worker
                 to_log_stream(events, "audit writer error")
                 stored = False
                 logger.exception("AUDIT_WRITER_ERROR")
             notify([waiter for _, waiter in batch], stored)
             with self._cond:
+                self._in_flight = []
                 self._pending -= len(batch)
                 self._cond.notify_all()
 
@@ -161,6 +173,7 @@ class AuditLogger:
         self._pid = os.getpid()
         self._worker = None
         self._queue.clear()
+        self._in_flight = []
         self._pending = 0
         self.store.forget_after_fork()
 

@@ -8,7 +8,9 @@ trying the database again. ``status()`` says why events are not being stored, fo
 
 Once ``shut_down_by(deadline)`` is called, every wait on the database ends by that
 deadline (a connection that could not be made in time is not attempted, a stale one
-is not retried) and, after it, events go straight to the log stream.
+is not retried) and, after it, events go straight to the log stream. A batch whose
+writer is still connecting at the deadline can be taken over (``abandon``): the
+writer then never writes it, so it is logged once, by whoever took it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ logger = logging.getLogger(__name__)
 FEATURE = "audit"
 
 
+class AbandonedError(Exception):
+    """The shutdown took this batch over: it logs the events, the writer must not."""
+
+
 class AuditStore:
     """Thread-safe: one caller uses the database at a time (the queue's worker, mostly)."""
 
@@ -39,28 +45,52 @@ class AuditStore:
         self._retry_at = 0.0
         self._reason = ""
         self._deadline = math.inf  # set by shut_down_by
+        # Who owns the batch in hand: the writer once it claimed it (it is writing it,
+        # or logging it), else the shutdown once it abandoned the writer.
+        self._guard = threading.Lock()
+        self._claimed = False
+        self._abandoned = False
 
     def status(self) -> str:
         """Why events go to the log stream instead of the database; "" while they do not."""
         return self._reason
 
     def write(self, events: Sequence[AuditEvent]) -> bool:
-        """Store ``events`` (True), or put them on the log stream (False). Never raises."""
-        with self._lock:
-            if self._failures and time.monotonic() < self._retry_at:
-                to_log_stream(events, "database unavailable")
-                return False
-            if not self._time_for_the_database():
-                to_log_stream(events, "audit shutdown deadline")
-                return False
-            try:
-                self._write(events)
-            except Exception as exc:
-                self._close_backend()
-                self._failed(exc, events)
-                return False
-            self._recovered()
-            return True
+        """Store ``events`` (True), or put them on the log stream (False).
+
+        Raises ``AbandonedError`` only after ``abandon()``: the events are not ours then.
+        """
+        try:
+            with self._lock:
+                if self._failures and time.monotonic() < self._retry_at:
+                    self._claim()
+                    to_log_stream(events, "database unavailable")
+                    return False
+                if not self._time_for_the_database():
+                    self._claim()
+                    to_log_stream(events, "audit shutdown deadline")
+                    return False
+                try:
+                    self._write(events)
+                except AbandonedError:
+                    raise
+                except Exception as exc:
+                    self._close_backend()
+                    self._claim()
+                    self._failed(exc, events)
+                    return False
+                self._recovered()
+                return True
+        finally:
+            with self._guard:
+                self._claimed = False
+
+    def abandon(self) -> bool:
+        """From the shutdown, once the writer ran out of time: True if the batch it holds
+        (if any) is now the caller's to log, because the writer will not touch it."""
+        with self._guard:
+            self._abandoned = True
+            return not self._claimed
 
     def ensure_schema(self) -> bool:
         """Open the database and create ``audit_log`` if missing; False if unavailable."""
@@ -112,9 +142,17 @@ class AuditStore:
     def _give_up_at(self) -> float:
         return self._deadline
 
+    def _claim(self) -> None:
+        """Before writing or logging the batch: from here on its outcome is the writer's."""
+        with self._guard:
+            if self._abandoned:
+                raise AbandonedError
+            self._claimed = True
+
     def _write(self, events: Sequence[AuditEvent]) -> None:
         fresh = self._backend is None
-        backend = self._open()
+        backend = self._open()  # connecting cannot be interrupted: not claimed yet
+        self._claim()
         try:
             backend.write(events, self._give_up_at)
         except Exception:
@@ -123,9 +161,11 @@ class AuditStore:
             # A connection that sat idle (a frozen serverless instance, a restarted
             # server, a dropped table) may be stale: reopen once before giving up.
             self._close_backend()
-            if not self._time_for_the_database():  # a new connection would not finish in time
-                raise
-            self._open().write(events, self._give_up_at)
+            with self._guard:
+                self._claimed = False  # nothing was written: reconnecting is abandonable
+            backend = self._open()
+            self._claim()
+            backend.write(events, self._give_up_at)
 
     def _open(self) -> AuditBackend:
         if self._backend is not None:
