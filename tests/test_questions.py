@@ -27,9 +27,11 @@ INVALID_ANSWERS = [
     ("cors_origins", '["https://example.com/"]', "must be scheme://host[:port]"),
     ("cors_origins", '["ftp://example.com"]', "must be scheme://host[:port]"),
     ("audit_backend", "mysql", "mysql"),
-    ("main_max_duration", "0", "main_max_duration must be between 1 and 900"),
-    ("main_max_duration", "901", "main_max_duration must be between 1 and 900"),
-    ("init_max_duration", "0", "init_max_duration must be between 1 and 900"),
+    # The bounds `vercel build` of CLI 64 validates: an integer 1..3600.
+    ("main_max_duration", "0", "main_max_duration must be between 1 and 3600"),
+    ("main_max_duration", "3601", "main_max_duration must be between 1 and 3600"),
+    ("init_max_duration", "0", "init_max_duration must be between 1 and 3600"),
+    ("init_max_duration", "3601", "init_max_duration must be between 1 and 3600"),
 ]
 
 

@@ -8,10 +8,12 @@ Two halves:
   the sample routes, survive a factory that is broken on purpose, and build the
   app once under concurrent first requests.
 - **Build.** The pinned Vercel CLI builds rendered projects over several answer
-  sets, with a ``.env``, a SQLite database and a docs folder planted first: the
-  functions carry the answered ``maxDuration``, the static output is exactly
-  ``public/``, no secret or local state is bundled, and the *built* function
-  (its ``_vendor/`` and the runtime it vendors) serves ``/health``.
+  sets the way they deploy (their own ``make build``), with a ``.env``, a
+  SQLite database and a docs folder planted first: the functions carry the
+  answered ``maxDuration``, the static output is exactly ``public/``, no secret
+  or local state is bundled, the *built* function (its ``_vendor/`` and the
+  runtime it vendors) serves ``/health``, and it runs from the bytecode the
+  build compiled, not from its sources.
 
 Each answer set is built once per test run, shared by every xdist worker
 through a file lock, so the file costs a handful of builds however the tests
@@ -25,15 +27,17 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.render import locked, render
+from support.tools import REPO_ROOT
 from support.vercel import (
     HttpResponse,
     RuntimeServer,
@@ -42,6 +46,7 @@ from support.vercel import (
     serve_with_vercel_runtime,
     static_files,
     vercel_build,
+    vercel_cli,
 )
 
 pytestmark = pytest.mark.slow
@@ -270,23 +275,38 @@ def test_runtime_builds_the_app_once_under_concurrent_first_requests(default_pro
 # --- the build's side ---------------------------------------------------------
 
 
+# docs/deploy.md shows this file: the init trigger moved from `crons` to `schedules`.
+SCHEDULES_EXAMPLE = REPO_ROOT / "examples" / "vercel-schedules.json"
+
+
+def _use_schedules(project: Path) -> None:
+    """The init trigger as docs/deploy.md shows it: a `schedules` entry instead of `crons`."""
+    config_path = project / "vercel.json"
+    config = json.loads(config_path.read_text())
+    del config["crons"]
+    config.update(json.loads(SCHEDULES_EXAMPLE.read_text()))
+    config_path.write_text(json.dumps(config, indent=2) + "\n")
+
+
 @dataclass(frozen=True)
 class Variant:
     answers: Mapping[str, Any]
     main_max_duration: int = 10
     init_max_duration: int | None = 60
-    breakage: Any = None
+    change: Callable[[Path], None] | None = None  # applied to the rendered project before the build
 
 
 VARIANTS = {
     "defaults": Variant({}),
     "no-init": Variant({"init_function": False}, init_max_duration=None),
-    "durations": Variant({"main_max_duration": 7, "init_max_duration": 300}, 7, 300),
+    # The bounds the questions accept are the ones `vercel build` accepts.
+    "durations": Variant({"main_max_duration": 1, "init_max_duration": 3600}, 1, 3600),
     # Another name and prefix too: nothing may depend on "my_service" / "APP_".
     "postgres": Variant({"project_name": "Billing API", "env_prefix": "BILL_", "audit_backend": "postgres"}),
-    "broken": Variant({}, breakage=_break_factory),
+    "broken": Variant({}, change=_break_factory),
+    "schedules": Variant({}, change=_use_schedules),
 }
-BUILDS = [name for name in VARIANTS if name != "broken"]
+BUILDS = [name for name in VARIANTS if name not in {"broken", "schedules"}]
 
 # Planted in the copy before `vercel build`: none may be published or bundled.
 PLANTED_ENV = "SECRET_TOKEN=planted-do-not-ship\n"
@@ -327,10 +347,11 @@ def _build(name: str, template_dir: Path, root: Path) -> Built:
             variant = VARIANTS[name]
             project = render(template_dir, folder / "rendered" / "service", variant.answers)
             _plant_local_files(project)
-            if variant.breakage:
-                variant.breakage(project)
+            if variant.change:
+                variant.change(project)
             started = time.perf_counter()
-            output = vercel_build(project, workdir=folder / "build")
+            # As the project deploys: its own `make build` (bytecode on).
+            output = vercel_build(project, workdir=folder / "build", command=("make", "build"))
             seconds = round(time.perf_counter() - started, 1)
             record.write_text(json.dumps({"project": str(project), "output": str(output), "seconds": seconds}))
     data = json.loads(record.read_text())
@@ -392,9 +413,9 @@ def test_build_bundles_no_env_database_tests_or_docs(build_of: Any, name: str) -
     for planted in PLANTED:
         assert (built.project / planted).exists(), planted  # the planted files were there
 
-    for function in ("index", "init"):
-        if not (built.output / "functions" / "api" / f"{function}.func").exists():
-            continue
+    functions = [p.name.removesuffix(".func") for p in (built.output / "functions" / "api").glob("*.func")]
+    assert "index" in functions, functions  # not vacuous: there is something to check
+    for function in functions:
         config = function_config(built.output, function)
         # Not vacuous: the map does hold the project.
         assert f"api/{function}.py" in config["filePathMap"]
@@ -510,3 +531,127 @@ def test_built_broken_project_deploys_and_answers_503(build_of: Any, tmp_path: P
     _assert_no_leak(health)
     assert f"APP_BUILD_FAILED error_id={health.json()['error_id']}" in logs
     assert f"RuntimeError: {BOOM}" in logs
+
+
+def test_make_build_refuses_a_folder_not_linked_to_a_project(default_project: Path, tmp_path: Path) -> None:
+    # Unlinked, `vercel build` would print a prompt-like line and exit 0 having built nothing.
+    project = _copy(default_project, tmp_path / "unlinked")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "vercel").symlink_to(vercel_cli()[0])
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}", "VERCEL_TELEMETRY_DISABLED": "1"}
+
+    result = subprocess.run(
+        ["make", "build"], cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.returncode != 0, result.stdout
+    assert "vercel pull --yes" in result.stderr
+    assert not (project / ".vercel" / "output").exists()
+
+
+# --- bytecode: the build compiles it, the function runs it ---------------------
+
+# What the first request needs besides the project: bytecode must cover them.
+FRAMEWORKS = ("fastapi", "starlette", "pydantic", "pydantic_settings")
+IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", re.MULTILINE)
+
+
+def _pyc_of(source: str) -> str:
+    """``a/b.py`` -> ``a/__pycache__/b.cpython-312.pyc``: where the built function keeps its bytecode."""
+    folder, _, name = source.rpartition("/")
+    return f"{folder}/__pycache__/{name.removesuffix('.py')}.cpython-312.pyc"
+
+
+def _source_in_function(file_map: Mapping[str, str], module: str) -> str | None:
+    """The function file ``module`` is imported from, in sys.path order: the root, then ``_vendor/``."""
+    path = module.replace(".", "/")
+    for candidate in (f"{path}.py", f"{path}/__init__.py", f"_vendor/{path}.py", f"_vendor/{path}/__init__.py"):
+        if candidate in file_map:
+            return candidate
+    return None
+
+
+def _first_request_imports(built: Built, tmp_path: Path) -> list[str]:
+    """The modules the built index function imports up to its first ``/health`` answer.
+
+    Python's own import profiler (``PYTHONPROFILEIMPORTTIME``) names each one on stderr.
+    """
+    env = {"VERCEL": "1", "TMPDIR": str(tmp_path), "PYTHONPROFILEIMPORTTIME": "1"}
+    with serve_built_function(built.output, tmp_path / "profiled", env=env) as server:
+        health = server.get("/health", timeout=30)
+        logs = server.logs()
+    assert health.status == 200, logs
+    modules = IMPORT_LINE.findall(logs)
+    assert modules, f"no import profile in the function's output:\n{logs[:2000]}"
+    return modules
+
+
+def _ours_and_frameworks(modules: list[str], package: str) -> list[str]:
+    wanted = (package, *FRAMEWORKS)
+    return [module for module in modules if module.partition(".")[0] in wanted]
+
+
+def test_built_index_function_carries_bytecode_for_everything_the_first_request_imports(
+    build_of: Any, tmp_path: Path
+) -> None:
+    built = build_of("defaults")
+    file_map = function_config(built.output)["filePathMap"]
+    package = _package(built.project)
+    modules = _first_request_imports(built, tmp_path)
+
+    checked = _ours_and_frameworks(modules, package)
+    imported_tops = {module.partition(".")[0] for module in checked}
+    assert imported_tops == {package, *FRAMEWORKS}, f"the first request did not import all of them: {imported_tops}"
+    sources = {module: _source_in_function(file_map, module) for module in checked}
+    assert None not in sources.values(), [module for module, source in sources.items() if source is None]
+    sources["api.index"] = "api/index.py"
+
+    without = sorted(f"{module} ({source})" for module, source in sources.items() if _pyc_of(source) not in file_map)
+    assert without == [], "built without bytecode for these: is VERCEL_PYTHON_COMPILEALL=1 in `make build`?"
+
+
+def test_built_index_function_runs_from_bytecode_when_the_sources_it_imports_raise(
+    build_of: Any, tmp_path: Path
+) -> None:
+    built = build_of("defaults")
+    file_map = function_config(built.output)["filePathMap"]
+    package = _package(built.project)
+    modules = _ours_and_frameworks(_first_request_imports(built, tmp_path), package)
+    # Every module of ours the first request imports, the entry, and FastAPI itself.
+    broken = ["api/index.py", "_vendor/fastapi/__init__.py"]
+    broken += [_source_in_function(file_map, module) for module in modules if module.startswith(package)]
+
+    def break_sources(root: Path) -> None:
+        for source in broken:
+            (root / source).write_text(f"raise RuntimeError({BOOM!r})\n")
+
+    env = {"VERCEL": "1", "TMPDIR": str(tmp_path)}
+    with serve_built_function(built.output, tmp_path / "function", env=env, before_start=break_sources) as server:
+        health = server.get("/health", timeout=30)
+        logs = server.logs()
+
+    assert (tmp_path / "function" / "api" / "index.py").read_text().startswith("raise")  # the break happened
+    assert (health.status, health.json()) == (200, {"status": "ok"}), f"ran a source file, not bytecode:\n{logs}"
+    assert BOOM not in logs
+
+
+# --- schedules: the init trigger as docs/deploy.md shows it --------------------
+
+
+def test_init_schedule_from_the_docs_builds_and_calls_the_init_function(build_of: Any, tmp_path: Path) -> None:
+    built = build_of("schedules")
+    config = json.loads((built.output / "config.json").read_text())
+    expected = json.loads(SCHEDULES_EXAMPLE.read_text())["schedules"]
+
+    assert config.get("schedules") == expected
+    assert config.get("crons", []) == []
+    assert [_destination(built.output, schedule["path"]) for schedule in expected] == ["function:/api/init"]
+    # The same function, so the same CRON_SECRET check.
+    env = {"VERCEL": "1", "TMPDIR": str(tmp_path), "CRON_SECRET": SECRET}
+    with serve_built_function(built.output, tmp_path / "function", "init", env=env) as server:
+        refused = server.get("/api/init", timeout=30)
+        accepted = server.get("/api/init", headers={"Authorization": f"Bearer {SECRET}"}, timeout=30)
+
+    assert refused.status == 401
+    assert accepted.status == 200, accepted.body

@@ -586,7 +586,10 @@ def materialize_function(output_dir: Path, dest: Path, name: str = "index") -> P
     output_dir = Path(output_dir)
     build_root = output_dir.parent.parent  # <project>/.vercel/output
     func_dir = output_dir / "functions" / "api" / f"{name}.func"
-    for rel, source in function_config(output_dir, name)["filePathMap"].items():
+    file_map = function_config(output_dir, name).get("filePathMap") or {}
+    if not file_map:  # an empty function would "serve" nothing and prove nothing
+        raise RuntimeError(f"{func_dir}/.vc-config.json has no filePathMap: nothing to lay out")
+    for rel, source in file_map.items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(build_root / source, target)
@@ -603,6 +606,7 @@ def serve_built_function(
     name: str = "index",
     env: Mapping[str, str] | None = None,
     *,
+    before_start: Callable[[Path], None] | None = None,
     ready_timeout: float = READY_TIMEOUT,
 ) -> Iterator[RuntimeServer]:
     """Serve the *built* ``api/<name>`` function with the runtime it vendors.
@@ -611,11 +615,14 @@ def serve_built_function(
     bare python3.12 imports the builder's ``vc__handler__python`` (which sets
     the ``__VC_HANDLER_*`` variables) with the ``environment`` of the
     function's ``.vc-config.json``, so imports, bytecode and cold start cost
-    what a deployment's do.
+    what a deployment's do. ``before_start`` gets the laid-out function's
+    folder before the process starts (to change a file in it).
     """
     python = require_python(RUNTIME_PYTHON_VERSION)
     function_env = function_config(output_dir, name).get("environment", {})
     root = materialize_function(output_dir, dest, name)
+    if before_start is not None:
+        before_start(root)
 
     def make_env(ipc_path: str) -> dict[str, str]:
         base = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"}
