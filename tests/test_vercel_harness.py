@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,28 @@ def test_built_function_serves_health_with_its_vendored_runtime(bare_build: Path
         response = server.get("/health")
 
         assert (response.status, response.json()) == (200, {"status": "ok"}), server.logs()
+
+
+def _bytecode_files(output: Path) -> list[str]:
+    return [path for path in function_config(output)["filePathMap"] if path.endswith(".pyc")]
+
+
+def test_builder_compiles_bytecode_only_with_the_variable_in_the_build_environment(
+    bare_build: Path, tmp_path: Path
+) -> None:
+    compiled = vercel_build(BARE, workdir=tmp_path, env={"VERCEL_PYTHON_COMPILEALL": "1"})
+
+    assert _bytecode_files(bare_build) == []  # the default build ships sources only
+    assert "api/__pycache__/index.cpython-312.pyc" in _bytecode_files(compiled)
+
+
+def test_build_env_in_vercel_json_does_not_reach_vercel_build(tmp_path: Path) -> None:
+    """docs/deploy.md says so: `build.env` is no way to turn bytecode on for `vercel build`."""
+    project = tmp_path / "bare"
+    shutil.copytree(BARE, project)
+    (project / "vercel.json").write_text(json.dumps({"build": {"env": {"VERCEL_PYTHON_COMPILEALL": "1"}}}))
+
+    output = vercel_build(project, workdir=tmp_path / "build")
+
+    assert function_config(output)["filePathMap"], "nothing was built"
+    assert _bytecode_files(output) == []
