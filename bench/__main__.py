@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chart import cold_start_svg
 from .common import REPO_ROOT, Series
-from .measure_startup import Condition, cold_start, entry_import, import_profile
+from .measure_startup import BUILT_FUNCTIONS, Condition, built_cold_start, cold_start, entry_import, import_profile
 from .measure_throughput import ITEM, in_process, loopback
 from .measure_tooling import copier_copy
 from .report import Report, machine, relative_command, render_markdown
@@ -31,6 +32,7 @@ class Counts:
     asgi_requests: int
     audit_requests: int
     copier: int
+    built_cold: int  # rounds of (8), each running all four built functions
     warmup: bool = True  # one untimed run of each side before the timed rounds
 
 
@@ -43,6 +45,7 @@ FULL = Counts(
     asgi_requests=3000,
     audit_requests=1000,
     copier=5,
+    built_cold=11,
 )
 SMOKE = Counts(
     imports=1,
@@ -53,12 +56,52 @@ SMOKE = Counts(
     asgi_requests=20,
     audit_requests=20,
     copier=1,
+    built_cold=1,
     warmup=False,
 )
 
 
 def phase(title: str) -> None:
     print(f"[bench] {title}...", flush=True)
+
+
+def measure_built_functions(setup: Setup, counts: Counts, report: Report, chart: Path) -> None:
+    """(8) The four built functions side by side; writes ``chart`` (SVG) and its section."""
+    phase("(8) cold start of the built functions (vercel build, laid out, vc__handler__python)")
+    series = (
+        attempt(
+            "cold start of built functions",
+            report.notes,
+            lambda: built_cold_start(setup, counts.built_cold, warmup=counts.warmup),
+        )
+        or {}
+    )
+    deployed, bare_default, bare_compiled = (
+        series.get(label)
+        for label in ("generated, `make build` (bytecode)", "bare, default build", "bare, bytecode build")
+    )
+    what = "cold start of the built function, generated `make build` vs bare"
+    report.ratio("8", f"{what} default build", deployed, bare_default, at_most=0.60)
+    report.ratio("8", f"{what} bytecode build", deployed, bare_compiled, at_most=1.15)
+    everything = {label: series.get(label) or Series("ms") for label in BUILT_FUNCTIONS}
+    title = "Cold start of the built function (ms, lower is better)"
+    chart.write_text(cold_start_svg(everything, title=title, highlight="generated, `make build` (bytecode)"))
+    lines = [
+        "Each subject is built by the real `vercel build` (the CLI and builder versions are under",
+        "Machine), laid out from its `.vc-config.json` `filePathMap`, and started as the platform",
+        "starts it: a bare python3.12 importing `vc__handler__python` with the function's own",
+        "environment plus `VERCEL=1`. Timed from process start to the first `GET /health` 200,",
+        f"all four interleaved, {counts.built_cold} rounds. The generated project is built by its own",
+        "`make build` (`VERCEL_PYTHON_COMPILEALL=1`); the bytecode build of the bare app sets the",
+        "same variable.",
+        "",
+        f"![{title}]({chart.name})",
+        "",
+        "| built function | cold start, median (min-max, n) |",
+        "|---|---|",
+        *[f"| {label} | {values.describe()} |" for label, values in everything.items()],
+    ]
+    report.sections.append(("Cold start of the built functions", lines))
 
 
 def measure_all(setup: Setup, counts: Counts, report: Report) -> None:
@@ -234,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         setup = prepare(workdir, with_builds=not args.no_vercel, with_runtime=not args.no_vercel)
         report = Report(notes=list(setup.notes))
         measure_all(setup, counts, report)
+        measure_built_functions(setup, counts, report, args.output.with_name(f"{args.output.stem}-cold-start.svg"))
         report.notes.append(f"benchmark wall time: {time.monotonic() - started:.0f} s")
         text = render_markdown(
             report,

@@ -149,19 +149,25 @@ def _runtime(condition: Condition, subject: Subject) -> Iterator[int]:
             yield server.process.pid
         return
     output = _required(subject.build_output, "a vercel build")
-    # As vercel.serve_built_function, minus laying the files out again each time:
-    # that copy is not part of a cold start.
+    with _built_function(condition.python(subject), output, condition.cwd(subject), subject.env) as pid:
+        yield pid
+
+
+@contextlib.contextmanager
+def _built_function(python: str, output: Path, function_dir: Path, env: dict[str, str]) -> Iterator[int]:
+    """A laid-out built function, started as the platform starts it, until its first /health 200.
+
+    As vercel.serve_built_function, minus laying the files out again each time:
+    that copy is not part of a cold start.
+    """
     function_env = vercel.function_config(output).get("environment", {})
 
     def make_env(ipc_path: str) -> dict[str, str]:
         base = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"}
-        return {**base, **function_env, "VERCEL_IPC_PATH": ipc_path, **subject.env}
+        return {**base, **function_env, "VERCEL_IPC_PATH": ipc_path, **env}
 
     with vercel._serve(  # the harness's own launcher, reused as is
-        [condition.python(subject), "-c", "import vc__handler__python"],
-        cwd=condition.cwd(subject),
-        env=make_env,
-        ready_timeout=READY_TIMEOUT,
+        [python, "-c", "import vc__handler__python"], cwd=function_dir, env=make_env, ready_timeout=READY_TIMEOUT
     ) as server:
         _first_health(server)
         yield server.process.pid
@@ -213,3 +219,46 @@ def cold_start(
         rss[label].values.clear()
     times = interleaved(rounds, labels, measure, "ms")
     return times, rss
+
+
+# --- (8) cold start of the built functions, as deployed ---------------------------
+
+# label -> (subject, which build). The generated project's bytecode build is its own `make build`.
+BUILT_FUNCTIONS = {
+    "generated, `make build` (bytecode)": ("generated", "compiled"),
+    "generated, default build": ("generated", "default"),
+    "bare, bytecode build": ("bare", "compiled"),
+    "bare, default build": ("bare", "default"),
+}
+
+
+def built_cold_start(setup: Setup, rounds: int, *, warmup: bool = True) -> dict[str, Series]:
+    """Process start to the first GET /health 200 of each built function (ms), interleaved.
+
+    Each is the function ``vercel build`` wrote, laid out from its ``filePathMap``,
+    run by a bare python3.12 that imports ``vc__handler__python`` with the
+    function's own environment plus what the platform sets (``VERCEL=1``, a
+    private temp dir): nothing comes from a dev venv.
+    """
+    python = _required(setup.python312, "python3.12")
+    tmp = setup.workdir / "function-tmp"
+    tmp.mkdir(exist_ok=True)
+    functions: dict[str, tuple[Path, Path]] = {}
+    for label, (name, kind) in BUILT_FUNCTIONS.items():
+        subject = setup.subjects[name]
+        output, folder = (
+            (subject.compiled_output, subject.compiled_dir)
+            if kind == "compiled"
+            else (subject.build_output, subject.function_dir)
+        )
+        functions[label] = (_required(output, f"{label}: a build"), _required(folder, f"{label}: a laid-out function"))
+
+    def measure(label: str) -> float:
+        output, folder = functions[label]
+        start = time.perf_counter()
+        with _built_function(python, output, folder, {"VERCEL": "1", "TMPDIR": str(tmp)}):
+            return (time.perf_counter() - start) * 1000
+
+    for label in functions if warmup else ():  # untimed: page cache
+        measure(label)
+    return interleaved(rounds, list(functions), measure, "ms")

@@ -36,8 +36,10 @@ class Subject:
     dev_python: str
     env: dict[str, str] = field(default_factory=dict)
     runtime_python: str | None = None
-    build_output: Path | None = None
-    function_dir: Path | None = None  # the built function laid out as deployed (no .pyc)
+    build_output: Path | None = None  # the default build (no bytecode)
+    function_dir: Path | None = None  # that build's function laid out as deployed (no .pyc)
+    compiled_output: Path | None = None  # the build with bytecode (generated: its own `make build`)
+    compiled_dir: Path | None = None  # that build's function laid out as deployed
     bundle_bytes: int = 0
     bundle_files: int = 0
 
@@ -144,18 +146,44 @@ def prepare(workdir: Path, *, with_builds: bool = True, with_runtime: bool = Tru
             subjects["bare"].runtime_python = bare_runtime
             versions["vercel-runtime"] = vercel.VERCEL_RUNTIME_VERSION
     if with_builds:
-        for name in ("generated", "bare"):
-            subject = subjects[name]
-            print(f"[bench] vercel build of {name}...", flush=True)
+        _build_functions(subjects, workdir, notes)
+        cli = attempt("Vercel CLI versions", notes, vercel.cli_versions) or {}
+        names = {
+            "vercel": "vercel CLI",
+            "@vercel/python": "@vercel/python (bundled)",
+            "vercel-runtime": "vercel-runtime (in built functions)",
+        }
+        versions.update({names[name]: version for name, version in cli.items()})
+    return Setup(workdir, template, subjects, versions, python312, notes)
+
+
+# How each subject is built with bytecode: the generated project as it deploys (its own
+# `make build`), the bare app with the variable that turns the builder's compile step on.
+COMPILED_BUILDS: dict[str, dict[str, Any]] = {
+    "generated": {"command": ("make", "build")},
+    "bare": {"env": {"VERCEL_PYTHON_COMPILEALL": "1"}},
+}
+
+
+def _build_functions(subjects: dict[str, Subject], workdir: Path, notes: list[str]) -> None:
+    """`vercel build` each of generated and bare twice (default, and with bytecode); lay the functions out."""
+    for name, compiled in COMPILED_BUILDS.items():
+        subject = subjects[name]
+        for kind, options in (("default", {}), ("compiled", compiled)):
+            print(f"[bench] vercel build of {name} ({kind})...", flush=True)
             output = attempt(
-                f"vercel build ({name})",
+                f"vercel build ({name}, {kind})",
                 notes,
-                lambda s=subject: vercel.vercel_build(s.root, workdir=workdir / f"build-{s.name}"),
+                lambda s=subject, k=kind, o=options: vercel.vercel_build(
+                    s.root, workdir=workdir / f"build-{s.name}-{k}", **o
+                ),
             )
             if output is None:
                 continue
-            subject.build_output = output
-            subject.bundle_bytes, subject.bundle_files = bundle_size(output)
-            subject.function_dir = vercel.materialize_function(output, workdir / f"function-{name}")
-        versions["vercel CLI"] = vercel.VERCEL_CLI_VERSION
-    return Setup(workdir, template, subjects, versions, python312, notes)
+            if kind == "default":
+                subject.build_output = output
+                subject.bundle_bytes, subject.bundle_files = bundle_size(output)
+                subject.function_dir = vercel.materialize_function(output, workdir / f"function-{name}")
+            else:
+                subject.compiled_output = output
+                subject.compiled_dir = vercel.materialize_function(output, workdir / f"function-{name}-compiled")
