@@ -524,7 +524,9 @@ def test_built_broken_project_deploys_and_answers_503(build_of: Any, tmp_path: P
 
     with serve_built_function(built.output, tmp_path / "function", env={"VERCEL": "1"}) as server:
         health = server.get("/health", timeout=30)
-        logs = server.logs()
+    # Read once the process has stopped: the runtime forwards log lines on its own
+    # schedule, and the answer can reach the client first.
+    logs = server.logs()
 
     assert health.status == 503, logs
     assert health.json()["status"] == "error"
@@ -646,7 +648,7 @@ def test_first_request_imports_no_audit_database_driver_and_no_dev_tooling(
 ) -> None:
     package = _package(build_of("defaults").project)
     ours = [file for file in first_request_imports.files if file.startswith(f"_vendor/{package}/")]
-    assert f"_vendor/{package}/audit/logger.py" in ours  # not vacuous: the audit log is on
+    assert f"_vendor/{package}/audit/middleware.py" in ours  # not vacuous: the audit log is on
 
     # The database driver loads with the first audit event, not to answer GET /health.
     drivers = [path for path in first_request_imports.elsewhere if "/sqlite3/" in path]
