@@ -45,6 +45,10 @@ def test_docs_build_strictly(tmp_path: Path) -> None:
     # The included entry and registry are there, rendered from the real template files.
     assert "LazyApp" in architecture
     assert "REGISTRY" in architecture
+    # The cold-start chart the benchmark writes is on the performance page, and shipped.
+    performance = (tmp_path / "site" / "performance" / "index.html").read_text()
+    assert 'src="../performance-cold-start.svg"' in performance
+    assert (tmp_path / "site" / "performance-cold-start.svg").read_text().startswith("<svg")
 
 
 def test_every_page_is_in_the_nav() -> None:
