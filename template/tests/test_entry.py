@@ -45,6 +45,7 @@ def _client(app: LazyApp) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
+@pytest.mark.subprocess
 def test_entry_imports_with_an_empty_environment_and_without_fastapi() -> None:
     code = "import sys, api.index; assert 'fastapi' not in sys.modules, 'fastapi imported'; print(type(api.index.app).__name__)"
     result = subprocess.run(

@@ -310,6 +310,7 @@ def _request(url: str, body: bytes | None = None) -> tuple[int, dict[str, str], 
         return error.code, dict(error.headers), error.read()
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_under_uvicorn_a_failed_startup_is_retried_and_shutdown_runs_once(
     tmp_path: Path, stop: signal.Signals
