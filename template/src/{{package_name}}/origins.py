@@ -61,8 +61,7 @@ def parse_origins(raw: str) -> list[str]:
                 "CORS_ORIGINS_INVALID %sCORS_ORIGINS is not a valid JSON list", ENV_PREFIX
             )
             return []
-        if not isinstance(items, list):
-            return []
+        # Text that starts with "[" and parses is a JSON array: a list.
         return [str(item).strip() for item in items]
     return [part.strip() for part in text.split(",") if part.strip()]
 
