@@ -31,7 +31,8 @@ CAUGHT = ("killed", "timeout")
 @dataclass(frozen=True)
 class Equivalent:
     function: str
-    mutation: str
+    removed: str
+    added: str
     why: str
 
 
@@ -67,24 +68,26 @@ def module_of(mutant: str) -> str:
     return mutant.rpartition(".")[0]
 
 
-def mutation_of(mutant: str) -> str:
-    """The mutated code (the diff's added lines, stripped): stable when other lines move."""
+def mutation_of(mutant: str) -> tuple[str, str]:
+    """The lines the mutant removes and adds, stripped: stable when other lines move."""
     from mutmut.mutation.diff_apply import get_diff_for_mutant  # mutmut 3.8 (pinned)
 
-    diff = get_diff_for_mutant(mutant)
-    added = [
-        line[1:].strip()
-        for line in diff.splitlines()
-        if line.startswith("+") and not line.startswith("+++")
-    ]
-    return " / ".join(added)
+    module = module_of(mutant).replace(".", "/")
+    path = next(p for p in (Path(f"{module}.py"), Path(f"src/{module}.py")) if p.exists())
+    lines = get_diff_for_mutant(mutant, path=path).splitlines()[2:]  # after ---/+++
+    removed = [line[1:].strip() for line in lines if line.startswith("-")]
+    added = [line[1:].strip() for line in lines if line.startswith("+")]
+    return " / ".join(removed), " / ".join(added)
 
 
 def load_equivalents(path: Path) -> list[Equivalent]:
     if not path.exists():
         return []
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [Equivalent(e["function"], e["mutation"], e["why"]) for e in data.get("equivalent", [])]
+    return [
+        Equivalent(e["function"], e["removed"], e["added"], e["why"])
+        for e in data.get("equivalent", [])
+    ]
 
 
 def score(counts: Counter[str]) -> float:
@@ -96,7 +99,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fail-under", type=float, default=90.0, help="per-module minimum score")
     parser.add_argument(
-        "--check-list", action="store_true", help="only check that mutmut-equivalent.toml is current"
+        "--check-list",
+        action="store_true",
+        help="only check that mutmut-equivalent.toml is current",
     )
     args = parser.parse_args()
 
@@ -110,14 +115,18 @@ def main() -> int:
 
     # Which listed entries still match a generated mutant, and which mutant each one explains.
     explained: dict[str, Equivalent] = {}
-    stale: list[Equivalent] = []
+    stale: list[str] = []
     for entry in equivalents:
-        matches = [m for m in by_function.get(entry.function, []) if mutation_of(m) == entry.mutation]
+        wanted = (entry.removed, entry.added)
+        matches = [m for m in by_function.get(entry.function, []) if mutation_of(m) == wanted]
         if not matches:
-            stale.append(entry)
-        explained.update(dict.fromkeys(matches, entry))
-    for entry in stale:
-        print(f"STALE in {EQUIVALENT_FILE}: {entry.function}: {entry.mutation!r} (mutmut no longer generates it)")
+            stale.append(f"{entry.function}: {entry.added!r} (mutmut no longer generates it)")
+        elif all(found[m] in CAUGHT for m in matches):
+            stale.append(f"{entry.function}: {entry.added!r} (a test catches it: not equivalent)")
+        # The same change can occur twice in a function: the entry explains the survivors.
+        explained.update(dict.fromkeys((m for m in matches if found[m] not in CAUGHT), entry))
+    for line in stale:
+        print(f"STALE in {EQUIVALENT_FILE}: {line}")
     if args.check_list:
         return 1 if stale else 0
 
@@ -134,20 +143,34 @@ def main() -> int:
     failed = []
     for module in sorted(ran):
         counts = ran[module]
-        equivalent = sum(1 for n, s in found.items() if module_of(n) == module and n in explained and s == "survived")
+        equivalent = sum(
+            1
+            for n, s in found.items()
+            if module_of(n) == module and n in explained and s == "survived"
+        )
         value = score(counts)
         caught = sum(counts[s] for s in CAUGHT)
         survived = sum(counts.values()) - caught - counts["skipped"]
-        print(f"{module:<40} {sum(counts.values()):>7} {caught:>6} {survived:>8} {equivalent:>6} {value:>5.1f}%")
+        print(
+            f"{module:<40} {sum(counts.values()):>7} {caught:>6} {survived:>8} {equivalent:>6} {value:>5.1f}%"
+        )
         if value < args.fail_under:
             failed.append(module)
     tested = totals["total"] - totals["skipped"]
     overall = 100.0 * (totals["killed"] + totals["timeout"]) / tested if tested else 100.0
-    print(f"{'all (mutmut export-cicd-stats)':<40} {totals['total']:>7} {'':>6} {'':>8} {'':>6} {overall:>5.1f}%")
+    print(
+        f"{'all (mutmut export-cicd-stats)':<40} {totals['total']:>7} {'':>6} {'':>8} {'':>6} {overall:>5.1f}%"
+    )
 
-    unexplained = sorted(n for n, s in found.items() if s not in (*CAUGHT, "skipped", "not checked") and n not in explained)
+    unexplained = sorted(
+        n
+        for n, s in found.items()
+        if s not in (*CAUGHT, "skipped", "not checked") and n not in explained
+    )
     if unexplained:
-        print(f"\n{len(unexplained)} mutants not caught and not listed as equivalent (mutmut show NAME):")
+        print(
+            f"\n{len(unexplained)} mutants not caught and not listed as equivalent (mutmut show NAME):"
+        )
         for name in unexplained:
             print(f"  {name}: {found[name]}")
     if failed:
