@@ -102,10 +102,10 @@ RELEASE_MODULE = '"""The template release this project was last updated to."""\n
 RELEASE_TEST = """\
 \"\"\"Added by template release 0.2.0: arrives with `copier update`.\"\"\"
 
-from {{ package_name }}.template_release import TEMPLATE_RELEASE
-
 
 def test_template_release_is_recorded() -> None:
+    from {{ package_name }}.template_release import TEMPLATE_RELEASE
+
     assert TEMPLATE_RELEASE == "0.2.0"
 """
 
