@@ -3,7 +3,8 @@
 ``make mutate`` runs this after ``mutmut run``. It reads mutmut's own results
 (``mutmut export-cicd-stats`` and ``mutmut results --all true``), scores each
 module with mutmut's formula, (killed + timeout) / (total - skipped), and exits 1
-when a module that was run scores below ``--fail-under``.
+when a module that was run scores below ``--fail-under``, counting the mutants
+listed as equivalent as neither caught nor missed (mutmut's own score is printed too).
 
 A surviving mutant is either a promise no test checks (write the test) or a change
 nobody can observe (write it down in ``mutmut-equivalent.toml`` with one line of
@@ -139,29 +140,35 @@ def main() -> int:
     # A module none of whose mutants ran this time (a selective `mutmut run`) is not scored.
     ran = {m: c for m, c in per_module.items() if c["not checked"] < sum(c.values())}
 
-    print(f"{'module':<40} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} {'score':>6}")
+    # "mutmut": mutmut's own score. "score": the same with the listed equivalent mutants left
+    # out (no test can catch them); the threshold applies to it.
+    print(
+        f"{'module':<36} {'mutants':>7} {'caught':>6} {'missed':>6} {'equiv.':>6} "
+        f"{'mutmut':>7} {'score':>7}"
+    )
     failed = []
     for module in sorted(ran):
         counts = ran[module]
         equivalent = sum(
             1
             for n, s in found.items()
-            if module_of(n) == module and n in explained and s == "survived"
+            if module_of(n) == module and n in explained and s not in CAUGHT
         )
-        value = score(counts)
         caught = sum(counts[s] for s in CAUGHT)
-        # Not caught: survived, no test covers it, suspicious... (not checked is not yet run).
-        survived = sum(counts.values()) - caught - counts["skipped"] - counts["not checked"]
+        # Missed: survived, no test covers it, suspicious... (not checked is not yet run).
+        missed = sum(counts.values()) - caught - counts["skipped"] - counts["not checked"]
+        raw = score(counts)
+        tested = sum(counts.values()) - counts["skipped"] - equivalent
+        value = 100.0 * caught / tested if tested else 100.0
         print(
-            f"{module:<40} {sum(counts.values()):>7} {caught:>6} {survived:>8} {equivalent:>6} {value:>5.1f}%"
+            f"{module:<36} {sum(counts.values()):>7} {caught:>6} {missed:>6} {equivalent:>6} "
+            f"{raw:>6.1f}% {value:>6.1f}%"
         )
         if value < args.fail_under:
             failed.append(module)
     tested = totals["total"] - totals["skipped"]
     overall = 100.0 * (totals["killed"] + totals["timeout"]) / tested if tested else 100.0
-    print(
-        f"{'all (mutmut export-cicd-stats)':<40} {totals['total']:>7} {'':>6} {'':>8} {'':>6} {overall:>5.1f}%"
-    )
+    print(f"{'all (mutmut export-cicd-stats)':<36} {totals['total']:>7} {overall:>29.1f}%")
 
     unexplained = sorted(
         n
