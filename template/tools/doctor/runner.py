@@ -12,8 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from . import entry, env_static, import_cost, imports, io_audit, vercel_config
-from .project import Project, load_project
+from . import (
+    fresh_entry,
+    fresh_import_cost,
+    fresh_modules,
+    static_entry,
+    static_env,
+    static_packages,
+    vercel_json,
+)
+from .layout import Project, load_project
 from .report import CheckResult
 
 # The checklist lines, in README order (the generated tests assert one each).
@@ -32,16 +40,18 @@ Check = Callable[[], list[CheckResult]]
 
 def _checks(project: Project) -> tuple[list[Check], list[Check]]:
     static: list[Check] = [
-        partial(entry.check_entries, project),
-        partial(env_static.check_env_reads, project),
-        partial(imports.check_init_files, project),
-        partial(vercel_config.check_vercel_json, project),
+        partial(static_entry.check_entries, project),
+        partial(static_env.check_env_reads, project),
+        partial(static_packages.check_init_files, project),
+        partial(vercel_json.check_vercel_json, project),
     ]
-    fresh: list[Check] = [partial(io_audit.run_entry, project, path) for path in project.entries()]
+    fresh: list[Check] = [
+        partial(fresh_entry.run_entry, project, path) for path in project.entries()
+    ]
     fresh += [
-        partial(imports.check_modules, project),
-        partial(import_cost.check_entry_cost, project),
-        partial(import_cost.check_app_cost, project),
+        partial(fresh_modules.check_modules, project),
+        partial(fresh_import_cost.check_entry_cost, project),
+        partial(fresh_import_cost.check_app_cost, project),
     ]
     return static, fresh
 
@@ -56,7 +66,7 @@ def run_checks(root: Path | None = None, families: set[str] | None = None) -> li
         for batch in pool.map(lambda check: check(), fresh):
             results.extend(batch)
     order = list(FAMILIES)
-    results.sort(key=lambda result: (order.index(result.family), result.ok))
+    results.sort(key=lambda result: (order.index(result.family), result.ok, not result.warning))
     if families is not None:
         results = [result for result in results if result.family in families]
     return results

@@ -12,7 +12,9 @@ class CheckResult:
     """The outcome of one check: where the problem is and how to fix it.
 
     ``family`` is the checklist line the check belongs to (the generated tests
-    assert one family each); ``name`` says what exactly was checked.
+    assert one family each); ``name`` says what exactly was checked. A
+    ``warning`` passes (``ok`` is true) but names something to look at, such as
+    a ``vercel.json`` key this doctor does not know yet.
     """
 
     family: str
@@ -22,6 +24,7 @@ class CheckResult:
     line: int = 0
     message: str = ""
     fix: str = ""
+    warning: bool = False
 
     def where(self) -> str:
         if not self.file:
@@ -40,6 +43,8 @@ def passed(family: str, name: str, message: str = "") -> CheckResult:
 
 
 def format_line(result: CheckResult) -> str:
+    if result.warning:
+        return f"WARN {result.name}: {result.describe()}"
     if result.ok:
         suffix = f" ({result.message})" if result.message else ""
         return f"PASS {result.name}{suffix}"
@@ -49,8 +54,10 @@ def format_line(result: CheckResult) -> str:
 def format_report(results: Iterable[CheckResult]) -> str:
     results = list(results)
     failed = sum(not result.ok for result in results)
+    warned = sum(result.warning for result in results)
     lines = [format_line(result) for result in results]
-    lines.append(f"doctor: {len(results) - failed} passed, {failed} failed")
+    summary = f"doctor: {len(results) - failed} passed, {failed} failed"
+    lines.append(f"{summary}, {warned} warning(s)" if warned else summary)
     return "\n".join(lines)
 
 
@@ -62,3 +69,8 @@ def to_json(results: Iterable[CheckResult]) -> str:
 def failure_report(results: Iterable[CheckResult]) -> str:
     """The failures, one per line, for an assertion message."""
     return "\n".join(result.describe() for result in results if not result.ok)
+
+
+def warning_report(results: Iterable[CheckResult]) -> str:
+    """The warnings, one per line."""
+    return "\n".join(result.describe() for result in results if result.warning)

@@ -1,17 +1,15 @@
-"""Every module imports on its own, and every package folder is a real package.
+"""Every module of the package imports on its own, in a fresh interpreter.
 
 A circular import only shows when the cycle is entered from the right module,
 so each module is imported first thing in its own fresh interpreter (empty
-environment). Without ``__init__.py`` a folder is a namespace package: it
-imports locally from the source tree but is left out of the wheel and can
-shadow or be shadowed by another folder of the same name on sys.path.
+environment); what it reads or opens while importing is reported too.
 """
 
 from __future__ import annotations
 
-from .fresh import ProbeOutcome, probe_modules
-from .io_audit import env_results, error_result, io_results
-from .project import Project
+from .findings import env_results, error_result, io_results
+from .fresh_interpreter import ProbeOutcome, probe_modules
+from .layout import Project
 from .report import CheckResult, passed
 
 IMPORT_FIX = (
@@ -44,29 +42,4 @@ def check_module(project: Project, module: str, outcome: ProbeOutcome) -> list[C
     ]
     results.extend(io_results(project, data["events"], module))
     results.extend(env_results(project, data["env_reads"], module))
-    return results
-
-
-def check_init_files(project: Project) -> list[CheckResult]:
-    results = []
-    folders = {path.parent for path in project.package_dir.rglob("*.py")}
-    for folder in sorted(folders | {project.package_dir}):
-        if "__pycache__" in folder.parts:
-            continue
-        rel = project.rel(folder)
-        name = f"package folder has __init__.py: {rel}"
-        if (folder / "__init__.py").is_file():
-            results.append(passed("module-imports", name))
-            continue
-        results.append(
-            CheckResult(
-                family="module-imports",
-                name=name,
-                ok=False,
-                file=rel,
-                line=0,
-                message=f"{rel}/ holds Python modules but no __init__.py (a namespace package)",
-                fix=f"create {rel}/__init__.py (a docstring is enough); the wheel and mypy skip namespace folders",
-            )
-        )
     return results

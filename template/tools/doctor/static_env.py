@@ -12,8 +12,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from .io_audit import ENV_FIX
-from .project import Project
+from .findings import ENV_FIX
+from .layout import Project
 from .report import CheckResult, passed
 
 _ENV_ATTRS = frozenset({"environ", "environb", "getenv", "getenvb"})
@@ -93,8 +93,6 @@ def import_time_env_reads(path: Path) -> Iterator[tuple[int, str]]:
 def check_env_reads(project: Project) -> list[CheckResult]:
     results = []
     for path in project.sources():
-        if project.doctor_dir in path.parents:
-            continue
         for line, expression in import_time_env_reads(path):
             results.append(
                 CheckResult(

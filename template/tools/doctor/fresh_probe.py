@@ -1,6 +1,6 @@
 """Runs inside a fresh interpreter: import one module (and maybe build the app), watching.
 
-Started by ``fresh.run_probe`` as ``python -I [-B] probe.py '<json>'`` with an
+Started by ``fresh_interpreter.run_probe`` as ``python -I [-B] probe.py '<json>'`` with an
 empty environment. It installs an audit hook (files opened for writing,
 sockets, subprocesses, sqlite3) and replaces ``os.environ`` with a mapping that
 records who reads it, then imports the module. Every finding carries the first
@@ -41,10 +41,9 @@ _DB_EVENTS = frozenset({"sqlite3.connect"})
 class Recorder:
     """Collects I/O events and environment reads, each with its project frame."""
 
-    def __init__(self, project_dirs: list[str], ignore: list[str], prefixes: list[str]) -> None:
+    def __init__(self, project_dirs: list[str], prefixes: list[str]) -> None:
         self.prefixes = tuple(prefixes)
         self.project_dirs = tuple(os.path.realpath(d) + os.sep for d in project_dirs)
-        self.ignore = tuple(os.path.realpath(d) + os.sep for d in ignore)
         self.phase = "import"
         self.events: list[dict[str, Any]] = []
         self.env_reads: list[dict[str, Any]] = []
@@ -52,8 +51,7 @@ class Recorder:
         self._busy = False
 
     def in_project(self, filename: str) -> bool:
-        path = os.path.realpath(filename)
-        return path.startswith(self.project_dirs) and not path.startswith(self.ignore)
+        return os.path.realpath(filename).startswith(self.project_dirs)
 
     def project_frame(self, frame: FrameType | None, *, stop_at_import: bool) -> FrameType | None:
         """The innermost frame in the project; with ``stop_at_import``, not across an import."""
@@ -228,7 +226,7 @@ def _error(exc: BaseException, recorder: Recorder) -> dict[str, Any]:
 
 def probe(spec: dict[str, Any], module_name: str) -> dict[str, Any]:
     """Import ``module_name`` (then build the app if ``spec["build"]``) and report."""
-    recorder = Recorder(spec["project_dirs"], spec["ignore"], spec["prefixes"])
+    recorder = Recorder(spec["project_dirs"], spec["prefixes"])
     result: dict[str, Any] = {"module": module_name, "import_error": None, "build_error": None}
     sockets_before = _sockets()
     # Replaced, not cleared (the environment is already empty): os.getenv reads it too.
@@ -296,7 +294,7 @@ def _build(entry: Any, default_factory: str) -> None:
 
 
 def main() -> None:
-    sys.path.pop(0)  # this script's folder: the package's modules must not shadow top-level ones
+    sys.path.pop(0)  # this script's folder: the doctor's modules must not shadow the project's
     spec = json.loads(sys.argv[1])
     sys.path[:0] = spec["paths"]
     if "modules" in spec:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .probe import MARKER
-from .project import Project
+from .fresh_probe import MARKER
+from .layout import Project
 
-PROBE = Path(__file__).with_name("probe.py")
+PROBE = Path(__file__).with_name("fresh_probe.py")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,6 @@ def _spec(project: Project, **extra: Any) -> dict[str, Any]:
     return {
         "paths": python_paths(project),
         "project_dirs": [str(project.package_dir), str(project.root / "api")],
-        "ignore": [str(project.doctor_dir)],
         "prefixes": project.env_names(),
         **extra,
     }

@@ -1,7 +1,8 @@
 """Import cost from ``python -X importtime``: the dominant modules and a budget.
 
-Every cold start pays the entry's import before the first byte, and Vercel's
-bundle carries no ``.pyc`` (each import compiles from source). The entry should
+Every cold start pays the entry's import before the first byte. It is measured
+without ``.pyc`` (each import compiled from source, as in a Vercel build without
+``VERCEL_PYTHON_COMPILEALL=1``): the worst case a deployment can hit. The entry should
 cost a few ms (standard library only); the app, built on the first request,
 a second or two. Budgets live in ``[tool.<package>.doctor]`` in pyproject.toml:
 ``entry_import_budget_ms`` and ``app_import_budget_ms``.
@@ -13,8 +14,8 @@ import ast
 import re
 from dataclasses import dataclass
 
-from .fresh import python_paths, run_python
-from .project import Project
+from .fresh_interpreter import python_paths, run_python
+from .layout import Project
 from .report import CheckResult, passed
 
 START = "--doctor-importtime-start--"
@@ -122,9 +123,7 @@ def check_entry_cost(project: Project) -> list[CheckResult]:
 
 
 def check_app_cost(project: Project) -> list[CheckResult]:
-    files = [
-        project.rel(path) for path in project.sources() if project.doctor_dir not in path.parents
-    ]
+    files = [project.rel(path) for path in project.sources()]
     main = f"{project.package}.main"
     main_rel = project.rel(project.package_dir / "main.py")
     return [check_cost(project, main, "app_import_budget_ms", [main_rel, *files])]

@@ -1,7 +1,7 @@
 """Every ``api/*.py`` binds ``app`` the way Vercel's build finds it: statically.
 
 Vercel's builder does not import the file; it parses it (@vercel/python-analysis,
-CLI 58.10.0) and accepts a top-level ``app`` or ``application`` bound by an
+CLI 64.0.2) and accepts a top-level ``app`` or ``application`` bound by an
 assignment (annotated or chained), a ``from ... import`` (``as app`` too) or a
 ``def``, or a top-level ``class handler``. It does not see names bound inside
 ``try``/``if``/``with``/``for``, tuple targets, ``import x as app``, another name
@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .project import Project
+from .layout import Project
 from .report import CheckResult, passed
 
 APP_NAMES = frozenset({"app", "application"})

@@ -1,9 +1,8 @@
-"""``python -m <package>.doctor [--json] [--root DIR]``: exit 1 when a check fails.
+"""``python -m tools.doctor [--json] [--root DIR] [--only NAME]``: exit 1 when a check fails.
 
-Run from the project root (or pass ``--root``). It checks the working tree with
-``src/`` and the root on sys.path, so the project need not be installed; it
-fits a Vercel ``buildCommand`` (a broken import then fails the build, not the
-deployment).
+Run from the project root (``make doctor`` does). It checks the working tree
+with ``src/`` and the root on sys.path, so the project need not be installed.
+Warnings are printed but do not change the exit code.
 """
 
 from __future__ import annotations
@@ -18,9 +17,11 @@ from .runner import FAMILIES, run_checks
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="doctor", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.doctor", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--root", type=Path, default=None, help="project root (default: the cwd)")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="project root (default: this doctor's project)"
+    )
     parser.add_argument(
         "--only", action="append", choices=sorted(FAMILIES), help="run only this checklist line"
     )
