@@ -1,10 +1,10 @@
 """Break a generated project on purpose, each way a user could: the checklist and the doctor catch it.
 
 Each breakage is applied to a copy of the default project; then both the
-generated ``tests/test_checklist.py`` (pytest) and ``python -m my_service.doctor
+generated ``tests/test_checklist.py`` (pytest) and ``python -m tools.doctor
 --json`` must fail, naming the file that was broken. The untouched project
-must pass both. The doctor runs from the project root with ``PYTHONPATH=src:.``
-(the project itself is not installed in the shared venv).
+must pass both. The doctor runs from the project root, as ``make doctor`` does
+(the project itself is not installed in the shared venv: the doctor needs no install).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from support.render import project_venv, run_in_project
 
 PKG = "src/my_service"
-DOCTOR_ENV = {"PYTHONPATH": "src:."}
+DOCTOR = ("python", "-m", "tools.doctor")
 
 
 def _write(path: Path, text: str) -> None:
@@ -104,12 +104,16 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str]] = {
         ),
         "api/index.py",
     ),
-    "vercel-unknown-key": (
-        lambda p: _vercel(p, lambda c: c.update(regionz=["iad1"])),
+    "vercel-unknown-function-key": (
+        lambda p: _vercel(p, lambda c: c["functions"]["api/index.py"].update(maxDurration=30)),
         "vercel.json",
     ),
     "vercel-max-duration-zero": (
         lambda p: _vercel(p, lambda c: c["functions"]["api/index.py"].update(maxDuration=0)),
+        "vercel.json",
+    ),
+    "vercel-max-duration-above-the-cli-bound": (
+        lambda p: _vercel(p, lambda c: c["functions"]["api/index.py"].update(maxDuration=3601)),
         "vercel.json",
     ),
     "vercel-pattern-matching-no-file": (
@@ -151,7 +155,7 @@ def _copy(default_project: Path, tmp_path: Path) -> Path:
 
 
 def _doctor(venv: Path, project: Path) -> tuple[int, dict, str]:
-    result = run_in_project(venv, project, "python", "-m", "my_service.doctor", "--json", env=DOCTOR_ENV)
+    result = run_in_project(venv, project, *DOCTOR, "--json")
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
@@ -174,7 +178,7 @@ def test_untouched_project_passes_the_doctor_and_the_checklist(
     code, output = _checklist(venv, project)
     assert code == 0, output
     # Text mode: one PASS line per check and a summary.
-    text = run_in_project(venv, project, "python", "-m", "my_service.doctor", env=DOCTOR_ENV)
+    text = run_in_project(venv, project, *DOCTOR)
     assert text.returncode == 0
     assert text.stdout.count("\nPASS ") + text.stdout.startswith("PASS ") == len(report["checks"])
 
@@ -197,7 +201,7 @@ def test_breakage_fails_the_doctor_and_the_checklist_naming_the_file(
         assert any(check["line"] > 0 for check in named), named
 
     if breakage == "circular-import":  # the text output, once: a FAIL line with file:line and fix
-        text = run_in_project(venv, project, "python", "-m", "my_service.doctor", env=DOCTOR_ENV)
+        text = run_in_project(venv, project, *DOCTOR)
         assert text.returncode == 1
         assert f"{expected_file}:1: " in text.stdout and "— fix: " in text.stdout, text.stdout
         assert "circular import" in text.stdout
@@ -205,3 +209,78 @@ def test_breakage_fails_the_doctor_and_the_checklist_naming_the_file(
     code, output = _checklist(venv, project)
     assert code != 0, f"the checklist tests missed {breakage}:\n{output}"
     assert expected_file in output and "fix:" in output, output
+
+
+def test_unknown_top_level_vercel_key_warns_without_failing(default_project: Path, tmp_path: Path, venv: Path) -> None:
+    """`vercel build` lets unknown top-level keys through, so a key newer than the doctor must not fail."""
+    project = _copy(default_project, tmp_path)
+    _vercel(project, lambda c: c.update(regionz=["iad1"]))
+
+    code, report, stderr = _doctor(venv, project)
+    assert code == 0 and report["ok"], f"an unknown top-level key failed the doctor\n{report}\n{stderr}"
+    warned = [check for check in report["checks"] if check["warning"]]
+    assert [check["file"] for check in warned] == ["vercel.json"], warned
+    assert "regionz" in warned[0]["message"] and warned[0]["line"] > 1 and warned[0]["fix"]
+    text = run_in_project(venv, project, *DOCTOR)
+    assert text.returncode == 0 and "\nWARN vercel.json: top-level key `regionz`" in text.stdout, text.stdout
+
+    code, output = _checklist(venv, project)
+    assert code == 0, output
+    assert "regionz" in output and "warning" in output, output
+
+
+# Each vercel.json function setting and whether Vercel CLI 64's `vercel build` accepts it
+# (read from the CLI's own schema: see tools/doctor/vercel_schema.py in a generated project).
+FUNCTION_SETTINGS = [
+    ({"maxDuration": 1}, True),
+    ({"maxDuration": 1801}, True),
+    ({"maxDuration": 3600}, True),
+    ({"maxDuration": "max"}, True),
+    ({"maxDuration": 60.0}, True),
+    ({"maxDuration": 0}, False),
+    ({"maxDuration": 3601}, False),
+    ({"maxDuration": 10.5}, False),
+    ({"maxDuration": True}, False),
+    ({"maxDuration": "60"}, False),
+    ({"memory": 1024}, True),
+    ({"memory": 64}, False),
+    ({"excludeFiles": "{" + ",".join(f"dir{n}/**" for n in range(30)) + "}"}, False),  # > 256 characters
+    ({"affinity": {"mode": "strict"}}, True),
+    ({"maxDurration": 10}, False),
+]
+
+VERCEL_VERDICTS = """
+import json, sys
+from pathlib import Path
+from tools.doctor.layout import load_project
+from tools.doctor.vercel_json import check_vercel_json
+
+root = Path.cwd()
+base = json.loads((root / "vercel.json").read_text())
+verdicts = []
+for settings, config in json.loads(sys.argv[1]):
+    data = json.loads(json.dumps(base))
+    data["functions"]["api/index.py"] = settings
+    data["schedules"] = [{"path": "/api/init", "schedule": "0 5 * * *"}]
+    (root / "vercel.json").write_text(json.dumps(data, indent=2))
+    project = load_project(root)
+    project.config.update(config)
+    results = check_vercel_json(project)
+    verdicts.append({"ok": all(r.ok for r in results), "warnings": [r.message for r in results if r.warning]})
+print(json.dumps(verdicts))
+"""
+
+
+def test_vercel_json_rules_follow_what_the_cli_builds(default_project: Path, tmp_path: Path, venv: Path) -> None:
+    """maxDuration 1..3600 or "max", memory, glob length, known keys; `schedules` is known; a plan limit is opt-in."""
+    project = _copy(default_project, tmp_path)
+    cases = [(settings, {}) for settings, _ in FUNCTION_SETTINGS]
+    cases += [({"maxDuration": 301}, {"max_duration_limit": 300}), ({"maxDuration": 300}, {"max_duration_limit": 300})]
+    expected = [accepted for _, accepted in FUNCTION_SETTINGS] + [False, True]
+    result = run_in_project(venv, project, "python", "-c", VERCEL_VERDICTS, json.dumps(cases))
+    assert result.returncode == 0, result.stderr
+    verdicts = json.loads(result.stdout)
+    checked = zip(cases, verdicts, expected, strict=True)
+    wrong = [(case, verdict) for case, verdict, ok in checked if verdict["ok"] != ok]
+    assert not wrong, wrong
+    assert all(verdict["warnings"] == [] for verdict in verdicts), "`schedules` is a known top-level key"
