@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.render import run_copier_cli
+from support.render import copier_cli
 
 INVALID_ANSWERS = [
     ("project_name", "   ", "project_name must not be empty"),
@@ -40,7 +40,7 @@ def test_invalid_answer_is_refused_and_nothing_is_written(
     template_dir: Path, tmp_path: Path, question: str, value: str, message: str
 ) -> None:
     dest = tmp_path / "out"
-    result = run_copier_cli("copy", "--defaults", "--data", f"{question}={value}", str(template_dir), str(dest))
+    result = copier_cli("copy", "--defaults", "--data", f"{question}={value}", str(template_dir), str(dest))
     assert result.returncode != 0, result.stdout
     assert message in result.stderr + result.stdout
     assert not dest.exists() or not any(dest.iterdir())
@@ -48,7 +48,7 @@ def test_invalid_answer_is_refused_and_nothing_is_written(
 
 def test_valid_origins_with_ports_and_ipv6_are_accepted(template_dir: Path, tmp_path: Path) -> None:
     origins = '["https://app.example.com", "http://localhost:3000", "http://127.0.0.1:8080", "http://[::1]:3000"]'
-    result = run_copier_cli(
+    result = copier_cli(
         "copy", "--defaults", "--data", f"cors_origins={origins}", str(template_dir), str(tmp_path / "ok")
     )
     assert result.returncode == 0, result.stderr

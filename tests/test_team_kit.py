@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from support.gitrepo import answers, copier_cli, isolated_env
+from support.gitrepo import answers, isolated_env
+from support.render import copier_cli
 from support.tools import REPO_ROOT
 
 TEAM_FILE = REPO_ROOT / "examples" / "team.yml"

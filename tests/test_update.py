@@ -18,7 +18,6 @@ import pytest
 from support.gitrepo import (
     answers,
     commit_all,
-    copier_cli,
     files_with_conflicts,
     git,
     init_repo,
@@ -27,7 +26,7 @@ from support.gitrepo import (
     release,
     tagged_template,
 )
-from support.render import assert_project_checks_pass, project_venv
+from support.render import assert_project_checks_pass, copier_cli, project_venv
 
 PKG = "my_service"
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -91,20 +89,6 @@ def release(template: Path, tag: str, message: str | None = None) -> None:
 
 def is_clean(repo: Path) -> bool:
     return git(repo, "status", "--porcelain") == ""
-
-
-def copier_cli(*args: str, cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """The real ``copier`` command line with stdin closed: a prompt would fail, not hang."""
-    return subprocess.run(
-        [sys.executable, "-m", "copier", *args],
-        cwd=cwd,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def answers(project: Path) -> dict[str, Any]:

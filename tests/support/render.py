@@ -54,11 +54,14 @@ def render(template: Path, dest: Path, data: Mapping[str, Any] | None = None) ->
     return dest
 
 
-def run_copier_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The real ``copier`` command line, as a user runs it."""
+def copier_cli(
+    *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real ``copier`` command line, as a user runs it, with stdin closed: a prompt fails, not hangs."""
     return subprocess.run(
         [sys.executable, "-m", "copier", *args],
         cwd=cwd,
+        env=dict(env) if env is not None else None,
         capture_output=True,
         text=True,
         check=False,
@@ -67,11 +70,12 @@ def run_copier_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedP
     )
 
 
-def project_requirements(project: Path) -> list[str]:
-    """Runtime dependencies plus the dev group, read from the generated pyproject."""
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    dev = pyproject.get("dependency-groups", {}).get("dev", [])
-    return [*pyproject["project"].get("dependencies", []), *dev]
+def project_requirements(project: Path, *, dev: bool = True) -> list[str]:
+    """``[project] dependencies`` (what Vercel's builder installs), plus the dev group unless ``dev=False``."""
+    path = project / "pyproject.toml"
+    pyproject = tomllib.loads(path.read_text()) if path.is_file() else {}
+    runtime = pyproject.get("project", {}).get("dependencies", [])
+    return [*runtime, *(pyproject.get("dependency-groups", {}).get("dev", []) if dev else [])]
 
 
 @contextlib.contextmanager
@@ -112,15 +116,23 @@ def project_venv(project: Path, python_version: str, extra: Sequence[str] = ()) 
 def run_checked(
     command: Sequence[str],
     *,
+    what: str = "",
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 900,
 ) -> str:
-    """Run ``command``; return its stdout, or raise with all of its output when it fails."""
+    """Run ``command``; return its stdout, or raise with all of its output when it fails.
+
+    The one "run a command, raise with its output" helper of the test suite
+    (venvs, npm, node, git, the Vercel harness); ``what`` names the step in the error.
+    """
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
     if result.returncode != 0:
         where = f" in {cwd}" if cwd is not None else ""
-        raise RuntimeError(f"{' '.join(command)} failed{where}:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(
+            f"{what or command[0]} failed (exit {result.returncode}){where}: {' '.join(command)}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        )
     return result.stdout
 
 
