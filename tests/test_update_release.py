@@ -91,7 +91,7 @@ def edit_like_a_team(project: Path) -> None:
     (pkg / "routers" / "orders.py").write_text(ORDERS_ROUTER)
     (project / "tests" / "test_orders.py").write_text(ORDERS_TEST)
     insert_after(pkg / "main.py", "from .routers import", ORDERS_IMPORT)
-    insert_after(pkg / "main.py", "    app.include_router(items.router", ORDERS_INCLUDE)
+    insert_after(pkg / "main.py", "    app.include_router(health.router)", ORDERS_INCLUDE)
     insert_after(pkg / "settings.py", "    cron_secret: str = Field(", SETTING, then="    )\n")
     with (project / ".env.example").open("a") as env_example:
         env_example.write(SETTING_DOC)
