@@ -9,6 +9,7 @@ looked at something: the service's own files are there.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -44,3 +45,15 @@ def test_no_built_function_ships_the_dev_tools(default_project: Path, tmp_path: 
         files = sorted(function_config(output, name)["filePathMap"])
         assert "api/index.py" in files and f"src/{PKG}/main.py" in files, (name, files)
         assert shipped_dev_files(files) == [], f"api/{name} ships dev-only files"
+
+
+def test_the_service_never_imports_the_dev_tools(default_project: Path) -> None:
+    """No module under src/ or api/ imports tools/ or anything named doctor (read as text:
+    the generated code uses Python 3.12 syntax that this interpreter may not parse)."""
+    dev_import = re.compile(r"^\s*(?:from|import)\s+(?:tools\b|\S*doctor)", re.MULTILINE)
+    imported = [
+        f"{path.relative_to(default_project)}: {match.group(0).strip()}"
+        for path in [*(default_project / "src").rglob("*.py"), *(default_project / "api").rglob("*.py")]
+        for match in dev_import.finditer(path.read_text())
+    ]
+    assert imported == []
