@@ -29,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results = run_checks(args.root, set(args.only) if args.only else None)
     if args.json:
-        print(to_json(results))  # noqa: T201 - the command's output
+        print(to_json(results))
     else:
-        print(format_report(results))  # noqa: T201
-        print(f"doctor: done in {time.monotonic() - started:.1f}s")  # noqa: T201
+        print(format_report(results))
+        print(f"doctor: done in {time.monotonic() - started:.1f}s")
     return 0 if all(result.ok for result in results) else 1
 
 

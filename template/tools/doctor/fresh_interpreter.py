@@ -49,7 +49,7 @@ def run_python(
     flags = ["-I"] if bytecode else ["-I", "-B"]
     timeout = float(project.setting("timeout_seconds"))
     try:
-        return subprocess.run(  # noqa: S603 - our own interpreter and script
+        return subprocess.run(
             [sys.executable, *flags, *args],
             cwd=project.root,
             env={},
