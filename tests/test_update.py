@@ -321,7 +321,7 @@ def test_turning_audit_log_on_during_update_adds_the_audit_files(tmp_path: Path)
 
     recorded = answers(scenario.project)
     assert recorded["audit_log"] is True
-    assert recorded["audit_backend"] == "sqlite"
+    assert recorded["database"] == "sqlite"
     assert recorded["_commit"] == "0.1.0"
     # The project is now exactly what a fresh `audit_log=true` project is, audit files included.
     after = rendered_tree(scenario.project)
