@@ -1,9 +1,8 @@
 """Every combination of the answers that change code renders a project whose own checks pass.
 
-The answers that change code are ``audit_log`` x ``audit_backend`` x ``init_function`` x
-``python_version``. ``audit_backend`` is only asked when ``audit_log`` is on, so the
-combinations without the audit log are deduplicated (a test below proves the backend
-answer then changes nothing). That leaves 12 projects.
+The answers that change code are ``audit_log`` x ``database`` x ``init_function`` x
+``python_version``: 16 projects. ``database`` matters with or without the audit log
+(the items live there too).
 
 Fast mode (a laptop, no ``CI`` and no ``MATRIX=full``) runs three of them: the
 defaults, everything off, and PostgreSQL on Python 3.13. CI runs all. Projects with the
@@ -28,26 +27,19 @@ PYTHON_VERSIONS = ("3.12", "3.13")
 
 
 def combinations() -> list[dict[str, Any]]:
-    """Every distinct answer set: the audit backend only where the audit log is on."""
-    found: list[dict[str, Any]] = []
-    for python_version, audit_log, init_function in itertools.product(PYTHON_VERSIONS, (True, False), (True, False)):
-        backends = ("sqlite", "postgres") if audit_log else (None,)
-        for backend in backends:
-            answers: dict[str, Any] = {
-                "python_version": python_version,
-                "audit_log": audit_log,
-                "init_function": init_function,
-            }
-            if backend:
-                answers["audit_backend"] = backend
-            found.append(answers)
-    return found
+    """Every distinct answer set."""
+    return [
+        {"python_version": python_version, "audit_log": audit_log, "database": database, "init_function": init}
+        for python_version, audit_log, database, init in itertools.product(
+            PYTHON_VERSIONS, (True, False), ("sqlite", "postgres"), (True, False)
+        )
+    ]
 
 
 FAST = (
-    {"python_version": "3.12", "audit_log": True, "audit_backend": "sqlite", "init_function": True},  # defaults
-    {"python_version": "3.12", "audit_log": False, "init_function": False},  # everything off
-    {"python_version": "3.13", "audit_log": True, "audit_backend": "postgres", "init_function": True},
+    {"python_version": "3.12", "audit_log": True, "database": "sqlite", "init_function": True},  # defaults
+    {"python_version": "3.12", "audit_log": False, "database": "sqlite", "init_function": False},  # all off
+    {"python_version": "3.13", "audit_log": True, "database": "postgres", "init_function": True},
 )
 
 
@@ -56,9 +48,9 @@ def full_matrix() -> bool:
 
 
 def combo_id(answers: dict[str, Any]) -> str:
-    audit = f"audit-{answers['audit_backend']}" if answers["audit_log"] else "no-audit"
+    audit = "audit" if answers["audit_log"] else "no-audit"
     init = "init" if answers["init_function"] else "no-init"
-    return f"py{answers['python_version']}-{audit}-{init}"
+    return f"py{answers['python_version']}-{answers['database']}-{audit}-{init}"
 
 
 def params() -> list[Any]:
@@ -81,23 +73,17 @@ def postgres_is_up() -> bool:
 
 def test_the_matrix_covers_every_distinct_answer_set() -> None:
     ids = [combo_id(answers) for answers in combinations()]
-    assert len(ids) == len(set(ids)) == 12
+    assert len(ids) == len(set(ids)) == 16
     assert all(answers in combinations() for answers in FAST)
 
 
-def test_audit_backend_changes_nothing_without_the_audit_log(template_dir: Path, tmp_path: Path) -> None:
-    """Why the matrix drops audit_backend when audit_log is off: the renders are identical."""
-    trees = []
-    for backend in ("sqlite", "postgres"):
-        project = render(template_dir, tmp_path / backend, {"audit_log": False, "audit_backend": backend})
-        trees.append(
-            {
-                str(path.relative_to(project)): path.read_bytes()
-                for path in sorted(project.rglob("*"))
-                if path.is_file() and path.name != ".copier-answers.yml"
-            }
-        )
-    assert trees[0] == trees[1]
+def test_the_database_answer_matters_without_the_audit_log(template_dir: Path, tmp_path: Path) -> None:
+    """The items live in the database too: postgres adds its driver and tests either way."""
+    project = render(template_dir, tmp_path / "pg", {"audit_log": False, "database": "postgres"})
+    assert not (project / "src/my_service/audit").exists()
+    assert (project / "src/my_service/db/postgres.py").is_file()
+    assert (project / "tests/test_items_postgres.py").is_file()
+    assert "psycopg" in (project / "pyproject.toml").read_text()
 
 
 @pytest.mark.slow
@@ -106,7 +92,7 @@ def test_combination_passes_its_own_lint_and_tests(answers: dict[str, Any], temp
     python_version = answers["python_version"]
     require_python(python_version)
     env = {}
-    if answers["audit_log"] and answers["audit_backend"] == "postgres":
+    if answers["database"] == "postgres":
         require(postgres_is_up(), "PostgreSQL is not listening on 127.0.0.1:5432")
         env["TEST_DATABASE_URL"] = TEST_DATABASE_URL
     project = render(template_dir, tmp_path / "project", answers)

@@ -26,7 +26,7 @@ def team_answers() -> dict[str, object]:
 def test_team_file_answers_only_real_questions(template_dir: Path) -> None:
     questions = {key for key in yaml.safe_load((template_dir / "copier.yml").read_text()) if not key.startswith("_")}
     assert set(team_answers()) <= questions
-    assert team_answers()["audit_backend"] == "postgres"
+    assert team_answers()["database"] == "postgres"
 
 
 def test_generating_from_the_team_file_needs_no_prompt(template_dir: Path, tmp_path: Path) -> None:

@@ -130,13 +130,17 @@ def _assert_no_leak(response: HttpResponse) -> None:
 
 @pytest.fixture(scope="module")
 def served_copy(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the default project: serving it writes ./var/audit.db into it."""
+    """A copy of the default project: serving it writes ./var/app.db into it."""
     return _copy(default_project, tmp_path_factory.mktemp("runtime") / "my-service")
 
 
 @pytest.fixture(scope="module")
 def index_server(served_copy: Path) -> Iterator[RuntimeServer]:
-    """``api/index.py`` under the real runtime with an empty environment."""
+    """``api/index.py`` under the real runtime with an empty environment, after the
+    init function applied the migrations (as on a deployment: requests create no table)."""
+    with serve_with_vercel_runtime(served_copy, "api/init.py", env={"CRON_SECRET": SECRET}) as init:
+        migrated = init.request("POST", "/api/init", headers={"Authorization": f"Bearer {SECRET}"})
+        assert migrated.status == 200, (migrated.body, init.logs())
     with serve_with_vercel_runtime(served_copy) as server:
         yield server
 
