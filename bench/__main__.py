@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import measure_items
 from .chart import cold_start_svg
 from .common import REPO_ROOT, Series
 from .measure_startup import BUILT_FUNCTIONS, Condition, built_cold_start, cold_start, entry_import, import_profile
@@ -276,8 +277,16 @@ def main(argv: list[str] | None = None) -> int:
         phase(f"preparing projects in {workdir}")
         setup = prepare(workdir, with_builds=not args.no_vercel, with_runtime=not args.no_vercel)
         report = Report(notes=list(setup.notes))
-        measure_all(setup, counts, report)
-        measure_built_functions(setup, counts, report, args.output.with_name(f"{args.output.stem}-cold-start.svg"))
+        # (9) data layer (issue 17): migrated databases first (the item routes answer 503
+        # without them, (5) included), then the first GET /api/items cold start.
+        databases = measure_items.migrate_subjects(setup, report.notes)
+        try:
+            measure_all(setup, counts, report)
+            measure_built_functions(setup, counts, report, args.output.with_name(f"{args.output.stem}-cold-start.svg"))
+            phase("(9) cold start to the first GET /api/items")
+            measure_items.measure(setup, report, counts.cold, warmup=counts.warmup)
+        finally:
+            measure_items.drop_databases(setup, databases)
         report.notes.append(f"benchmark wall time: {time.monotonic() - started:.0f} s")
         text = render_markdown(
             report,
