@@ -86,4 +86,3 @@ def create_app(
     install_exception_handler(app, settings.debug)
     install_validation_handler(app)
     return app
-
