@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.database import migrate
 from support.render import project_venv, tool_env
 from support.tools import require
 from support.vercel import stop_process
@@ -52,8 +53,9 @@ def test_schemathesis_finds_no_server_error(default_project: Path, tmp_path: Pat
         return
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    # The project's audit log goes to this test's folder, not into the shared project.
-    env = tool_env({"APP_AUDIT_DB_PATH": str(tmp_path / "audit.db")})
+    # The project's database (items and audit log) is this test's, migrated as `make dev` does.
+    env = tool_env({"APP_DATABASE_PATH": str(tmp_path / "app.db")})
+    migrate(default_project, str(venv / "bin" / "python"), env)
     server_log = tmp_path / "server.log"
     with server_log.open("wb") as log:
         server = subprocess.Popen(

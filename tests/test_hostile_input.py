@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.vercel import RuntimeServer, serve_with_vercel_runtime
+from support.database import migrate
+from support.vercel import RuntimeServer, project_requirements, runtime_python, serve_with_vercel_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +47,8 @@ def server(default_project: Path, audit_db: Path, tmp_path_factory: pytest.TempP
         "APP_CORS_ORIGIN_REGEX": "(.*)",
         "APP_CORS_ORIGINS": f"{OURS}:443",
     }
+    # Requests never create tables: the migrations run first, as `make migrate` would.
+    migrate(project, runtime_python(project_requirements(project)), env)
     with serve_with_vercel_runtime(project, env=env) as runtime:
         yield runtime
 
