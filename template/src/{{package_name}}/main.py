@@ -12,14 +12,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .db import Database, DatabaseSettings
+from .db import Database
 from .db.errors import install_database_errors
 from .logging_setup import configure_logging
 from .middleware import REGISTRY, MiddlewareEntry, install_middleware
 from .middleware.errors import install_exception_handler
 from .project import DESCRIPTION, PROJECT_NAME
 from .routers import health, items
-from .settings import Settings, env_name, get_settings, load_settings
+from .settings import Settings, env_name, get_settings
 from .state import ServiceState
 from .validation_errors import install_validation_handler
 
@@ -53,12 +53,9 @@ def create_app(
     """
     settings = settings if settings is not None else get_settings()
     configure_logging(settings.log_level)
-    database_settings = load_settings(DatabaseSettings)
     state = ServiceState()
-    for source in (settings, database_settings):
-        for field in source.invalid_fields:
-            where = env_name(field, type(source))
-            state.degrade(f"settings.{field}", f"invalid value in {where}; default used")
+    for field in settings.invalid_fields:
+        state.degrade(f"settings.{field}", f"invalid value in {env_name(field)}; default used")
 
     docs = settings.docs_enabled
     app = FastAPI(
@@ -73,8 +70,9 @@ def create_app(
     app.state.settings = settings
     app.state.service = state
     # Built, not opened: the first request that needs it connects (never /health).
-    database = Database(database_settings, state)
+    database = Database(settings)
     app.state.database = database
+    state.watch("database", database.status)
     # Registered first, so closed last: the audit log (its closer is added with the
     # middleware) flushes before the connections go.
     state.closers.add("database", lambda _timeout: database.close())

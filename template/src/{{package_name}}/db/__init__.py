@@ -8,6 +8,5 @@ Requests never create tables.
 from __future__ import annotations
 
 from .database import Database, DatabaseUnavailableError, Transaction
-from .settings import DatabaseSettings
 
-__all__ = ["Database", "DatabaseSettings", "DatabaseUnavailableError", "Transaction"]
+__all__ = ["Database", "DatabaseUnavailableError", "Transaction"]

@@ -4,8 +4,8 @@ The first request that needs the database imports the driver and connects; the
 connection goes back to a small per-instance pool (``database_pool_size``) and the
 app's lifespan shutdown closes it. When the database cannot be reached, or its
 schema is not migrated yet, callers get ``DatabaseUnavailableError`` (the routes
-answer 503), ``/health`` shows ``database`` degraded, and the next request tries
-again: the service recovers by itself when the database is back.
+answer 503), ``/health`` shows ``database`` degraded (it asks ``status()``), and the
+next request tries again: the service recovers by itself when the database is back.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..state import ServiceState
+from ..settings import Settings
 from .driver import Driver, DriverUnavailableError
 from .drivers import make_driver
-from .settings import DatabaseSettings
 
 logger = logging.getLogger(__name__)
 FEATURE = "database"
@@ -58,20 +57,19 @@ class Transaction:
 class Database:
     """Thread-safe; one per app (``app.state.database``), closed by the app's lifespan."""
 
-    def __init__(self, settings: DatabaseSettings, state: ServiceState | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._state = state
         self._driver: Driver | None = None
         self._idle: list[tuple[Any, float]] = []  # (connection, when it was returned)
         self._slots = threading.BoundedSemaphore(settings.database_pool_size)
         self._lock = threading.Lock()
         self._closed = False
-        self._degraded = False
+        self._reason = ""  # why the last attempt failed; "" once the database answered
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``: what the migrations and the SQL run against."""
-        return "postgresql" if self.settings.postgres else "sqlite"
+        return "postgresql" if self.settings.postgres_url else "sqlite"
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -155,18 +153,21 @@ class Database:
 
     # ------------------------------------------------------------------ health
 
+    def status(self) -> str:
+        """Why the database is unusable now ("" when it works): /health asks this."""
+        return self._reason
+
     def _unavailable(self, exc: BaseException) -> DatabaseUnavailableError:
-        self._degraded = True
         reason = f"{type(exc).__name__} ({self._describe()})"
-        if self._state is not None:
-            self._state.degrade(FEATURE, reason)
+        if reason != self._reason:
+            self._reason = reason
+            logger.warning("FEATURE_DEGRADED feature=%s reason=%s", FEATURE, reason)
         return DatabaseUnavailableError(reason)
 
     def _recovered(self) -> None:
-        if self._degraded:
-            self._degraded = False
-            if self._state is not None:
-                self._state.recover(FEATURE)
+        if self._reason:
+            self._reason = ""
+            logger.info("FEATURE_RECOVERED feature=%s", FEATURE)
 
     def _describe(self) -> str:
         return self._driver.description if self._driver is not None else self.dialect

@@ -22,8 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..settings import load_settings
-from .settings import DatabaseSettings
+from ..settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -34,9 +33,9 @@ _LOCK_KEY = 0x6D696772  # "migr": the advisory lock every migrator of this servi
 _PROCESS_LOCK = threading.Lock()
 
 
-def upgrade(settings: DatabaseSettings | None = None) -> str:
+def upgrade(settings: Settings | None = None) -> str:
     """Bring the schema to the newest revision and return it; raises when it cannot."""
-    settings = settings if settings is not None else load_settings(DatabaseSettings)
+    settings = settings if settings is not None else get_settings()
     timeout = settings.database_migrate_timeout_seconds
     if not _PROCESS_LOCK.acquire(timeout=timeout):
         raise TimeoutError(f"another migration in this process took over {timeout} s")
@@ -80,11 +79,11 @@ def _locked(conn: Connection, timeout: int) -> Iterator[None]:
     yield
 
 
-def _engine(settings: DatabaseSettings) -> Engine:
+def _engine(settings: Settings) -> Engine:
     import sqlalchemy
     from sqlalchemy.pool import NullPool
 
-    if settings.postgres:
+    if settings.migrations_url:
         pg_url = sqlalchemy.make_url(settings.migrations_url)
         pg_url = pg_url.set(drivername="postgresql+psycopg")
         return sqlalchemy.create_engine(
@@ -121,8 +120,8 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for name in (__name__, "alembic.runtime.migration"):  # one line per migration applied
         logging.getLogger(name).setLevel(logging.INFO)
-    settings = load_settings(DatabaseSettings)
-    where = "PostgreSQL" if settings.postgres else f"SQLite file {settings.sqlite_path()}"
+    settings = get_settings()
+    where = "PostgreSQL" if settings.migrations_url else f"SQLite file {settings.sqlite_path()}"
     try:
         revision = upgrade(settings)
     except Exception as exc:

@@ -19,7 +19,7 @@ __all__ = ["AuditEvent", "AuditLogger", "AuditStore", "AuditUnavailableError", "
 
 
 def ensure_schema(settings: Settings) -> None:
-    """Create the ``audit_log`` table now (the init function calls this); raise if unavailable.
+    """Apply the migrations (they create ``audit_log``) and open it; raise if unavailable.
 
     The failure is also logged (``AUDIT_DB_UNAVAILABLE``) and the request path keeps
     working: its events go to the log stream until the database is back.

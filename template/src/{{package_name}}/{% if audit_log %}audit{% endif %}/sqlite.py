@@ -17,21 +17,6 @@ T = TypeVar("T")
 # timeout is kept here, where a shutdown deadline (or an interrupt) can end it.
 _BUSY_TURN_SECONDS = 0.05
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    occurred_at TEXT NOT NULL,
-    request_id TEXT,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    status INTEGER,
-    client TEXT,
-    actor TEXT,
-    duration_ms REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_log_occurred_at ON audit_log (occurred_at);
-"""
 _ROW = f"({', '.join('?' for _ in COLUMNS)})"
 
 
@@ -67,9 +52,10 @@ class SqliteBackend:
         return _BUSY_TURN_SECONDS
 
     def open(self, give_up_at: Callable[[], float]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # mode=rw: the service's database file, made by the migrations; never created here.
         conn = sqlite3.connect(
-            self.path,
+            f"{self.path.resolve().as_uri()}?mode=rw",
+            uri=True,
             timeout=_BUSY_TURN_SECONDS,
             isolation_level=None,  # autocommit: each statement is a transaction
             check_same_thread=False,
@@ -90,7 +76,6 @@ class SqliteBackend:
         # In WAL mode NORMAL survives a process crash; only power loss can drop
         # the last commits, and it avoids an fsync per request.
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.executescript(_SCHEMA)
 
     def write(self, events: Sequence[AuditEvent], give_up_at: Callable[[], float]) -> None:
         conn = self._conn

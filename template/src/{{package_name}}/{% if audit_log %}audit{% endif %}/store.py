@@ -93,9 +93,16 @@ class AuditStore:
             return not self._claimed
 
     def ensure_schema(self) -> bool:
-        """Open the database and create ``audit_log`` if missing; False if unavailable."""
+        """Apply the migrations (they create ``audit_log``) and open the database.
+
+        False if unavailable. The init function's path: Alembic loads here, never in a
+        request, and a request never creates the table.
+        """
         with self._lock:
             try:
+                from ..db.migrate import upgrade
+
+                upgrade(self.settings)
                 self._open()
             except Exception as exc:
                 self._close_backend()
@@ -177,7 +184,7 @@ class AuditStore:
         if backend.ephemeral:
             logger.warning(
                 "AUDIT_EPHEMERAL %s lives in this instance's temp dir and dies with it; "
-                "generate the project with audit_backend=postgres for production",
+                "switch to PostgreSQL (copier update --data database=postgres) for production",
                 backend.description,
             )
         return backend
