@@ -42,7 +42,7 @@ def server(default_project: Path, audit_db: Path, tmp_path_factory: pytest.TempP
     env = {
         "VERCEL": "1",  # as the platform sets it
         "TMPDIR": str(audit_db.parent),
-        "APP_AUDIT_DB_PATH": str(audit_db),
+        "APP_DATABASE_PATH": str(audit_db),  # the service's one database: items and audit log
         # An operator's mistakes: a regex that matches everything, a list entry with its default port.
         "APP_CORS_ORIGIN_REGEX": "(.*)",
         "APP_CORS_ORIGINS": f"{OURS}:443",
