@@ -52,6 +52,7 @@ class SqliteBackend:
         return _BUSY_TURN_SECONDS
 
     def open(self, give_up_at: Callable[[], float]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         # mode=rw: the service's database file, made by the migrations; never created here.
         conn = sqlite3.connect(
             f"{self.path.resolve().as_uri()}?mode=rw",
