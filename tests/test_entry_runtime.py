@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from support.vercel import RuntimeServer, serve_with_vercel_runtime
+from support.database import migrate
+from support.vercel import RuntimeServer, project_requirements, runtime_python, serve_with_vercel_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +94,9 @@ def _logged(logs: str) -> list[str]:
 
 
 def _post_item(server: RuntimeServer, request_id: str) -> int:
-    body = json.dumps({"name": "thing", "price": 1.0}).encode()
+    """An invalid item (422): audited like any mutation, and it never waits on the locked
+    database, where the items live too."""
+    body = json.dumps({"name": ""}).encode()
     headers = {"content-type": "application/json", "x-request-id": request_id}
     return server.request("POST", "/api/items", body=body, headers=headers).status
 
@@ -105,16 +108,17 @@ def test_runtime_stores_or_logs_every_audit_event_once_when_stopped_with_the_dat
     project = shutil.copytree(default_project, tmp_path / "project", ignore=shutil.ignore_patterns("var", ".venv"))
     db_path = tmp_path / "audit.db"
     shutdown_seconds = 1.5
-    env = {"APP_AUDIT_DB_PATH": str(db_path), "APP_SHUTDOWN_TIMEOUT_SECONDS": str(shutdown_seconds)}
+    env = {"APP_DATABASE_PATH": str(db_path), "APP_SHUTDOWN_TIMEOUT_SECONDS": str(shutdown_seconds)}
+    migrate(project, runtime_python(project_requirements(project)), env)  # requests create no table
 
     with serve_with_vercel_runtime(project, env=env) as server:
-        accepted = ["warm-up"] if _post_item(server, "warm-up") == 201 else []
+        accepted = ["warm-up"] if _post_item(server, "warm-up") == 422 else []
         deadline = time.monotonic() + 10
         while not _has_rows(db_path) and time.monotonic() < deadline:
             time.sleep(0.05)  # the warm-up's row: the table exists, it can be locked
         locker = sqlite3.connect(db_path, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")  # another connection's exclusive transaction
-        accepted += [f"req-{i}" for i in range(20) if _post_item(server, f"req-{i}") == 201]
+        accepted += [f"req-{i}" for i in range(20) if _post_item(server, f"req-{i}") == 422]
         started = time.monotonic()
         server.process.send_signal(stop)
         server.process.wait(timeout=60)
