@@ -53,7 +53,7 @@ def test_make_mutate_on_the_entry_keeps_its_score(default_project: Path, tmp_pat
     shutil.copytree(default_project, project, ignore=shutil.ignore_patterns("mutants", "__pycache__"))
     started = time.monotonic()
     result = subprocess.run(
-        ["make", "mutate", f"VENV={venv}", f"MUTANTS={ENTRY_MODULE}.*"],
+        ["make", "mutate", f"VENV={venv}", f"MUTANTS={ENTRY_MODULE}.*", "MUTATE_JOBS=4"],
         cwd=project,
         env=tool_env(),
         capture_output=True,
