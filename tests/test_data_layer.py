@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import socket
 import subprocess
 import tarfile
@@ -29,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.gitrepo import answers, commit_all, copier_cli, files_with_conflicts, git, init_repo, isolated_env
-from support.render import project_venv, render, run_in_project, snapshot_template, tool_env
-from support.tools import REPO_ROOT, in_ci, require
+from support.gitrepo import answers, commit_all, files_with_conflicts, git, init_repo, isolated_env
+from support.render import copier_cli, project_venv, render, run_project_tests, snapshot_template, tool_env
+from support.tools import REPO_ROOT, require
 from support.vercel import stop_process
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -249,24 +248,9 @@ def test_the_init_function_called_twice_at_once_migrates_an_empty_database_once(
 def test_the_generated_postgres_tests_run_and_pass_on_a_real_server(pg_project: tuple[Path, Path]) -> None:
     require(postgres_reachable(), f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT}")
     project, venv = pg_project
-    result = run_in_project(
-        venv,
-        project,
-        "pytest",
-        "-v",
-        "-rs",
-        "-p",
-        "no:cacheprovider",
-        "tests/test_items.py",
-        "tests/test_items_postgres.py",
-        env={"TEST_DATABASE_URL": ADMIN_URL},
-    )
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
-    skipped = re.findall(r"test_items_postgres\.py::(\w+) SKIPPED", result.stdout)
-    if in_ci():
-        assert not skipped, result.stdout
-    require(not skipped, f"PostgreSQL item tests skipped:\n{result.stdout}")
-    passed = re.findall(r"test_items_postgres\.py::(\w+) PASSED", result.stdout)
+    passed = run_project_tests(
+        venv, project, "tests/test_items.py", "tests/test_items_postgres.py", env={"TEST_DATABASE_URL": ADMIN_URL}
+    )["PASSED"]
     assert "test_two_migrators_at_once_on_an_empty_database_both_succeed" in passed
     assert "test_unreachable_database_is_a_503_then_the_service_recovers" in passed
     assert "test_no_server_side_prepared_statements_so_transaction_poolers_work" in passed

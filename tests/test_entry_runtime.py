@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from support.database import migrate
-from support.vercel import RuntimeServer, project_requirements, runtime_python, serve_with_vercel_runtime
+from support.render import project_requirements
+from support.vercel import RuntimeServer, runtime_python, serve_with_vercel_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +110,7 @@ def test_runtime_stores_or_logs_every_audit_event_once_when_stopped_with_the_dat
     db_path = tmp_path / "audit.db"
     shutdown_seconds = 1.5
     env = {"APP_DATABASE_PATH": str(db_path), "APP_SHUTDOWN_TIMEOUT_SECONDS": str(shutdown_seconds)}
-    migrate(project, runtime_python(project_requirements(project)), env)  # requests create no table
+    migrate(project, runtime_python(project_requirements(project, dev=False)), env)  # requests create no table
 
     with serve_with_vercel_runtime(project, env=env) as server:
         accepted = ["warm-up"] if _post_item(server, "warm-up") == 422 else []

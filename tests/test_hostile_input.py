@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 from support.database import migrate
-from support.vercel import RuntimeServer, project_requirements, runtime_python, serve_with_vercel_runtime
+from support.render import project_requirements
+from support.vercel import RuntimeServer, runtime_python, serve_with_vercel_runtime
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +49,7 @@ def server(default_project: Path, audit_db: Path, tmp_path_factory: pytest.TempP
         "APP_CORS_ORIGINS": f"{OURS}:443",
     }
     # Requests never create tables: the migrations run first, as `make migrate` would.
-    migrate(project, runtime_python(project_requirements(project)), env)
+    migrate(project, runtime_python(project_requirements(project, dev=False)), env)
     with serve_with_vercel_runtime(project, env=env) as runtime:
         yield runtime
 

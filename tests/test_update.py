@@ -27,39 +27,11 @@ from support.gitrepo import (
     tagged_template,
 )
 from support.render import assert_project_checks_pass, copier_cli, project_venv
+from support.team_edits import ORDERS_ROUTER, ORDERS_TEST
 
 PKG = "my_service"
 
 # ---------------------------------------------------------------- the user's edits
-
-ORDERS_ROUTER = '''\
-"""Orders: the team's own router, added after generation."""
-
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-router = APIRouter(prefix="/orders", tags=["orders"])
-
-
-@router.get("", summary="List orders")
-async def list_orders() -> list[dict[str, str]]:
-    return []
-'''
-
-ORDERS_TEST = '''\
-"""The team's test for its own router."""
-
-from __future__ import annotations
-
-from fastapi.testclient import TestClient
-
-
-def test_orders_start_empty(client: TestClient) -> None:
-    response = client.get("/api/orders")
-    assert response.status_code == 200
-    assert response.json() == []
-'''
 
 README_SECTION = "\n## On call\n\nPage the payments team: #payments-oncall.\n"
 USER_DEPENDENCY = '    "httpx>=0.27",  # the team calls a partner API\n'

@@ -22,38 +22,12 @@ from pathlib import Path
 import pytest
 from support.gitrepo import answers, commit_all, files_with_conflicts, git, init_repo, isolated_env, release
 from support.render import TEMPLATE_FILES, copier_cli, project_venv, snapshot_template, tool_env
+from support.team_edits import ORDERS_ROUTER, ORDERS_TEST
 from support.tools import REPO_ROOT, require
 
 RELEASE_0_1_0 = "34de17a"
 PKG = "my_service"
 
-ORDERS_ROUTER = '''\
-"""Orders: the team's own route, added after generation."""
-
-from __future__ import annotations
-
-from fastapi import APIRouter
-
-router = APIRouter(prefix="/orders", tags=["orders"])
-
-
-@router.get("", summary="List orders")
-async def list_orders() -> list[dict[str, str]]:
-    return []
-'''
-ORDERS_TEST = '''\
-"""The team's test for its own route."""
-
-from __future__ import annotations
-
-from fastapi.testclient import TestClient
-
-
-def test_orders_start_empty(client: TestClient) -> None:
-    response = client.get("/api/orders")
-    assert response.status_code == 200
-    assert response.json() == []
-'''
 ORDERS_IMPORT = "from .routers import orders\n"
 ORDERS_INCLUDE = '    app.include_router(orders.router, prefix="/api")\n'
 SETTING = """    partner_api_url: str = Field(

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 
 import copier
 
-from .tools import REPO_ROOT, cache_dir, require_python, require_uv
+from .tools import REPO_ROOT, cache_dir, require, require_python, require_uv
 
 TEMPLATE_FILES = ("copier.yml", "template")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ruff_cache", ".pytest_cache")
@@ -158,6 +159,24 @@ def run_in_project(
         check=False,
         timeout=timeout,
     )
+
+
+def run_project_tests(
+    venv: Path, project: Path, *tests: str, env: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Run some of the generated project's own tests; each must pass, none may skip in CI.
+
+    Returns the test names by outcome (``"PASSED"``, ``"SKIPPED"``) for the caller's
+    own assertions. A skip fails under CI=true and skips the calling test elsewhere
+    (``require``), with pytest's reasons.
+    """
+    result = run_in_project(venv, project, "pytest", "-v", "-rs", "-p", "no:cacheprovider", *tests, env=env)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    outcomes: dict[str, list[str]] = {"PASSED": [], "SKIPPED": []}
+    for name, outcome in re.findall(r"::(\w+) (PASSED|SKIPPED)", result.stdout):
+        outcomes[outcome].append(name)
+    require(not outcomes["SKIPPED"], f"the project's tests skipped:\n{result.stdout}")
+    return outcomes
 
 
 PROJECT_CHECKS = (

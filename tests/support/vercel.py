@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .render import locked, run_checked
+from .render import locked, project_requirements, run_checked
 from .tools import cache_dir, find_npm, require, require_python, require_uv
 
 # The newest runtime on PyPI. The CLI vendors the one its @vercel/python pins
@@ -140,11 +140,6 @@ def runtime_python(requirements: Sequence[str] = (), *, runtime_version: str = V
 def _pyproject(project_dir: Path) -> dict[str, Any]:
     path = project_dir / "pyproject.toml"
     return tomllib.loads(path.read_text()) if path.exists() else {}
-
-
-def project_requirements(project_dir: Path) -> list[str]:
-    """The ``[project] dependencies`` the Vercel builder would install."""
-    return list(_pyproject(project_dir).get("project", {}).get("dependencies", []))
 
 
 def builder_installs_project(project_dir: Path) -> bool:
@@ -360,7 +355,7 @@ def serve_with_vercel_runtime(
     """
     project_dir = Path(project_dir).resolve()
     if python is None:
-        python = runtime_python(project_requirements(project_dir))
+        python = runtime_python(project_requirements(project_dir, dev=False))
     with _serve(
         # `import`, as the builder's handler module does; `-c` also puts the
         # cwd (the function root) first on sys.path, like /var/task.
