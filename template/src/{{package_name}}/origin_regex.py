@@ -15,6 +15,7 @@ and ``https://.*example\\.com`` admits ``https://attackerexample.com``.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 ATTACKER = "attacker"
 # Origins that can never be this deployment's (.invalid is reserved: RFC 2606).
@@ -38,10 +39,74 @@ _QUANTIFIERS = set("*+?{")
 
 def refused_probe(pattern: re.Pattern[str]) -> str | None:
     """The first origin that cannot be ours and that ``pattern`` admits, or None if it is safe."""
-    for probe in (*STATIC_PROBES, *_derived_probes(pattern.pattern)):
+    derived = [probe for branch in _branches(pattern.pattern) for probe in _derived_probes(branch)]
+    for probe in (*STATIC_PROBES, *derived):
         if pattern.fullmatch(probe) is not None:
             return probe
     return None
+
+
+def _branches(source: str, limit: int = 32) -> list[str]:
+    """The pattern with each alternation spelled out, so every branch gets its own probes.
+
+    ``https://app\\.example\\.com|https://x\\..*`` is two patterns: the second admits
+    ``https://x.attacker.invalid``, which the whole pattern's literal start and end
+    would never suggest. An unquantified group's alternatives are inlined the same way.
+    """
+    pending = [source]
+    branches: list[str] = []
+    while pending and len(branches) + len(pending) <= limit:
+        current = pending.pop()
+        split = _first_alternation(current)
+        if split is None:
+            branches.append(current)
+        else:
+            pending.extend(split)
+    return branches + pending
+
+
+def _first_alternation(source: str) -> list[str] | None:
+    """``source`` once per alternative of its first top-level or unquantified-group ``|``."""
+    in_class, index = False, 0
+    opened: list[int] = []  # where each open group starts
+    bars: dict[int, list[int]] = {}  # group start (-1: top level) -> its "|" positions
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            opened.append(index)
+        elif char == ")" and opened:
+            start = opened.pop()
+            quantified = index + 1 < len(source) and source[index + 1] in _QUANTIFIERS
+            if start in bars and not quantified:
+                body_start = _group_body_start(source, start)
+                cuts = [body_start - 1, *bars[start], index]
+                return [
+                    source[:start] + source[a + 1 : b] + source[index + 1 :]
+                    for a, b in pairwise(cuts)
+                ]
+        elif char == "|":
+            bars.setdefault(opened[-1] if opened else -1, []).append(index)
+        index += 1
+    if -1 in bars:
+        cuts = [-1, *bars[-1], len(source)]
+        return [source[a + 1 : b] for a, b in pairwise(cuts)]
+    return None
+
+
+def _group_body_start(source: str, start: int) -> int:
+    """Where the body of the group opened at ``start`` begins: after ``(``, ``(?:`` or ``(?P<name>``."""
+    if source.startswith("(?:", start):
+        return start + 3
+    if source.startswith("(?P<", start):
+        return source.index(">", start) + 1
+    return start + 1
 
 
 def _derived_probes(source: str) -> list[str]:
