@@ -2,16 +2,20 @@
 
 Usage: python scripts/demo.py DEST [--port 8000] [--no-serve]
 Renders the template as it is on disk (uncommitted changes included), gives the
-project a venv with its dev dependencies, and runs uvicorn on the lazy entry.
+project a venv with its dev dependencies, applies its migrations (as `make dev`
+does) and runs uvicorn on the lazy entry.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -45,10 +49,14 @@ def main() -> int:
     print(f"venv {venv}", flush=True)
     if args.no_serve:
         return 0
-    command = [str(venv / "bin" / "uvicorn"), "api.index:app", "--host", "127.0.0.1", "--port", str(args.port)]
-    print(f"serving on http://127.0.0.1:{args.port}/health (Ctrl-C to stop)", flush=True)
     os.chdir(project)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])}
+    package = yaml.safe_load(Path(".copier-answers.yml").read_text())["package_name"]
+    # Requests never create tables: the items need the schema before the first one.
+    migrate = [str(venv / "bin" / "python"), "-m", f"{package}.db.migrate"]
+    subprocess.run(migrate, env=env, check=True)
+    command = [str(venv / "bin" / "uvicorn"), "api.index:app", "--host", "127.0.0.1", "--port", str(args.port)]
+    print(f"serving on http://127.0.0.1:{args.port}/health (Ctrl-C to stop)", flush=True)
     os.execve(command[0], command, env)  # noqa: S606 - replace this process with the server
     return 0  # not reached: execve does not return
 

@@ -189,7 +189,9 @@ def _serve_with_make_dev(project: Path) -> str:
                 if server.poll() is not None:
                     break
                 time.sleep(0.5)
-        pytest.fail(f"make dev did not serve /health: {server.poll()}")
+        code = server.poll()
+        stderr = server.stderr.read() if code is not None and server.stderr else ""
+        pytest.fail(f"make dev did not serve /health (exit {code}):\n{stderr}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
