@@ -8,25 +8,15 @@ skipped PostgreSQL test is a failure, not a skip.
 
 from __future__ import annotations
 
-import socket
 import tomllib
 from pathlib import Path
 
 import pytest
 from support.render import project_venv, render, run_in_project, run_project_tests
-from support.tools import require
+from support.tools import PG_HOST, PG_PORT, postgres_reachable, require
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
 TEST_DATABASE_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test"
 AUDIT_FILES = ("src/svc/audit", "tests/test_audit.py")
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=3):
-            return True
-    except OSError:
-        return False
 
 
 def dependencies(project: Path) -> list[str]:

@@ -30,10 +30,9 @@ from typing import Any
 import pytest
 from support.gitrepo import answers, commit_all, files_with_conflicts, git, init_repo, isolated_env
 from support.render import copier_cli, project_venv, render, run_project_tests, snapshot_template, tool_env
-from support.tools import REPO_ROOT, require
+from support.tools import PG_HOST, PG_PORT, REPO_ROOT, postgres_reachable, require
 from support.vercel import stop_process
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
 ADMIN_URL = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/test"
 PKG = "svc"
 LAST_RELEASE = "34de17a"  # the template's current release: projects generated from it must update
@@ -41,14 +40,6 @@ SECRET = "init-secret-for-tests"  # noqa: S105 - a test value
 WIDGET = {"name": "Widget", "price": 9.5, "description": None}
 
 pytestmark = pytest.mark.slow
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=3):
-            return True
-    except OSError:
-        return False
 
 
 def psql(sql: str) -> str:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.render import assert_project_checks_pass, project_venv, render
-from support.tools import in_ci, require, require_python
+from support.tools import in_ci, postgres_reachable, require, require_python
 
 TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PYTHON_VERSIONS = ("3.12", "3.13")
@@ -63,14 +62,6 @@ def params() -> list[Any]:
     ]
 
 
-def postgres_is_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 def test_the_matrix_covers_every_distinct_answer_set() -> None:
     ids = [combo_id(answers) for answers in combinations()]
     assert len(ids) == len(set(ids)) == 16
@@ -93,7 +84,7 @@ def test_combination_passes_its_own_lint_and_tests(answers: dict[str, Any], temp
     require_python(python_version)
     env = {}
     if answers["database"] == "postgres":
-        require(postgres_is_up(), "PostgreSQL is not listening on 127.0.0.1:5432")
+        require(postgres_reachable(), "PostgreSQL is not listening on 127.0.0.1:5432")
         env["TEST_DATABASE_URL"] = TEST_DATABASE_URL
     project = render(template_dir, tmp_path / "project", answers)
     assert (project / ".python-version").read_text().strip() == python_version

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,16 @@ def require_uv() -> str:
 
 def find_npm() -> str | None:
     return shutil.which("npm")
+
+
+# The PostgreSQL server the tests use (this machine's; CI runs on it too).
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+
+
+def postgres_reachable() -> bool:
+    """Whether something answers on PostgreSQL's address (callers ``require`` it)."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=3):
+            return True
+    except OSError:
+        return False
