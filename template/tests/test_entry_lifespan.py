@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import signal
 import socket
@@ -104,6 +105,21 @@ async def slow_shutdown_lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def slow_shutdown_factory() -> FastAPI:
     return FastAPI(lifespan=slow_shutdown_lifespan)
+
+
+# Set by a request (a server's request context, a request id a middleware keeps).
+request_tag: contextvars.ContextVar[str] = contextvars.ContextVar("request_tag", default="none")
+
+
+@asynccontextmanager
+async def context_lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    events.append(f"startup sees {request_tag.get()}")
+    yield
+    events.append(f"shutdown sees {request_tag.get()}")
+
+
+def context_factory() -> FastAPI:
+    return FastAPI(lifespan=context_lifespan)
 
 
 def failing_startup_factory() -> Any:
@@ -255,6 +271,26 @@ def test_a_second_shutdown_does_not_run_the_apps_shutdown_again() -> None:
 
     asyncio.run(scenario())
     assert events == ["open", "close"]
+
+
+def test_the_apps_lifespan_does_not_run_in_the_first_requests_context() -> None:
+    """The lifespan outlives the request that built the app: what that request set in
+    its context (a request id for the logs) must not follow the app's startup and
+    shutdown."""
+    app = lazy("context_factory")
+
+    async def first_request(client: httpx.AsyncClient) -> httpx.Response:
+        request_tag.set("request-1")
+        return await client.get("/openapi.json")
+
+    async def scenario() -> None:
+        async with served(app) as client:
+            # Its own task, as a server runs each request: the tag stays in its context.
+            response = await asyncio.create_task(first_request(client))
+            assert response.status_code == 200
+
+    asyncio.run(scenario())
+    assert events == ["startup sees none", "shutdown sees none"]
 
 
 # --- a real uvicorn process -------------------------------------------------
