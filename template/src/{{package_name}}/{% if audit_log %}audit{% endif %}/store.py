@@ -89,8 +89,13 @@ class AuditStore:
         """From the shutdown, once the writer ran out of time: True if the batch it holds
         (if any) is now the caller's to log, because the writer will not touch it."""
         with self._guard:
+            # A batch the writer has claimed stays the writer's: it stores or logs it
+            # when its database call gives up (marking it abandoned would make the
+            # writer drop it, and nobody would log it).
+            if self._claimed:
+                return False
             self._abandoned = True
-            return not self._claimed
+            return True
 
     def ensure_schema(self) -> bool:
         """Apply the migrations (they create ``audit_log``) and open the database.
