@@ -114,7 +114,9 @@ def _derived_probes(source: str) -> list[str]:
     prefix, wildcard_dots = _literal_prefix(source)
     suffix, suffix_dots = _literal_suffix(source)
     probes = []
-    if suffix:
+    # A suffix that reaches back to the scheme is the whole branch: attacker + it is no
+    # origin a browser could send, so it would refuse a safe pattern for a false reason.
+    if suffix and "://" not in suffix:
         # attacker + "example.com": a lookalike domain, not a subdomain of ours.
         probes.append(f"https://{ATTACKER}{suffix.lstrip('.')}")
         if suffix_dots:  # an unescaped "." matches "-" too
