@@ -51,22 +51,25 @@ def _branches(source: str, limit: int = 32) -> list[str]:
 
     ``https://app\\.example\\.com|https://x\\..*`` is two patterns: the second admits
     ``https://x.attacker.invalid``, which the whole pattern's literal start and end
-    would never suggest. An unquantified group's alternatives are inlined the same way.
+    would never suggest. An unquantified group is inlined, once per alternative, so
+    ``(?P<scheme>https)://x\\..*`` is read as ``https://x\\..*``. ``limit`` bounds the
+    work for patterns like ``(a|b)(c|d)...``, whose branches double with each group.
     """
     pending = [source]
     branches: list[str] = []
     while pending and len(branches) + len(pending) <= limit:
         current = pending.pop()
-        split = _first_alternation(current)
-        if split is None:
+        expanded = _expand_once(current)
+        if expanded is None:
             branches.append(current)
         else:
-            pending.extend(split)
+            pending.extend(expanded)
     return branches + pending
 
 
-def _first_alternation(source: str) -> list[str] | None:
-    """``source`` once per alternative of its first top-level or unquantified-group ``|``."""
+def _expand_once(source: str) -> list[str] | None:
+    """``source`` with its first unquantified group inlined (once per alternative), else
+    once per top-level alternative; None when it has neither."""
     in_class, index = False, 0
     opened: list[int] = []  # where each open group starts
     bars: dict[int, list[int]] = {}  # group start (-1: top level) -> its "|" positions
@@ -83,10 +86,10 @@ def _first_alternation(source: str) -> list[str] | None:
             opened.append(index)
         elif char == ")" and opened:
             start = opened.pop()
+            body_start = _group_body_start(source, start)
             quantified = index + 1 < len(source) and source[index + 1] in _QUANTIFIERS
-            if start in bars and not quantified:
-                body_start = _group_body_start(source, start)
-                cuts = [body_start - 1, *bars[start], index]
+            if body_start is not None and not quantified:
+                cuts = [body_start - 1, *bars.get(start, []), index]
                 return [
                     source[:start] + source[a + 1 : b] + source[index + 1 :]
                     for a, b in pairwise(cuts)
@@ -100,28 +103,31 @@ def _first_alternation(source: str) -> list[str] | None:
     return None
 
 
-def _group_body_start(source: str, start: int) -> int:
-    """Where the body of the group opened at ``start`` begins: after ``(``, ``(?:`` or ``(?P<name>``."""
+def _group_body_start(source: str, start: int) -> int | None:
+    """Where the body of the group opened at ``start`` begins: after ``(``, ``(?:`` or
+    ``(?P<name>``; None for the other ``(?`` forms (lookarounds, flags), which do not
+    match text of their own and are never inlined."""
     if source.startswith("(?:", start):
         return start + 3
     if source.startswith("(?P<", start):
         return source.index(">", start) + 1
+    if source.startswith("(?", start):
+        return None
     return start + 1
 
 
 def _derived_probes(source: str) -> list[str]:
     """Origins an attacker can register next to the pattern's own literal text."""
     prefix, wildcard_dots = _literal_prefix(source)
-    suffix, suffix_dots = _literal_suffix(source)
+    suffix = _literal_suffix(source)
     probes = []
     # A suffix that reaches back to the scheme is the whole branch: attacker + it is no
     # origin a browser could send, so it would refuse a safe pattern for a false reason.
+    # (No "-" lookalike of the suffix is needed: an unescaped "." there matches the "."
+    # of this probe as well as a "-".)
     if suffix and "://" not in suffix:
         # attacker + "example.com": a lookalike domain, not a subdomain of ours.
         probes.append(f"https://{ATTACKER}{suffix.lstrip('.')}")
-        if suffix_dots:  # an unescaped "." matches "-" too
-            lookalike = "".join("-" if at in suffix_dots else c for at, c in enumerate(suffix))
-            probes.append(f"https://{ATTACKER}{lookalike}")
     if "://" in prefix:
         probes += [
             f"{prefix}{ATTACKER}.invalid",
@@ -162,21 +168,20 @@ def _literal_prefix(source: str) -> tuple[str, list[int]]:
     return "".join(literal), wildcard_dots
 
 
-def _literal_suffix(source: str) -> tuple[str, list[int]]:
-    """The text every match can end with, and where in it an unescaped "." stands."""
+def _literal_suffix(source: str) -> str:
+    """The text every match can end with (an unescaped "." read as ".")."""
     text = source.removesuffix("$")
-    reversed_chars: list[tuple[str, bool]] = []  # (character, is an unescaped ".")
+    reversed_chars: list[str] = []
     index = len(text) - 1
     while index >= 0:
         char = text[index]
         escaped = index > 0 and text[index - 1] == "\\"
         if escaped and not char.isalnum():
-            reversed_chars.append((char, False))
+            reversed_chars.append(char)
             index -= 2
         elif escaped or (char in _META and char != "."):
             break
         else:
-            reversed_chars.append((char, char == "."))
+            reversed_chars.append(char)
             index -= 1
-    chars = reversed_chars[::-1]
-    return "".join(char for char, _ in chars), [at for at, (_, dot) in enumerate(chars) if dot]
+    return "".join(reversed(reversed_chars))
