@@ -100,24 +100,23 @@ def mutation_of(mutant: str) -> tuple[str, str]:
     return " / ".join(removed), " / ".join(added)
 
 
-def load_equivalents(path: Path) -> list[Equivalent]:
-    if not path.exists():
-        return []
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [
+def load_list(path: Path) -> tuple[list[Equivalent], list[OutOfProcess]]:
+    """The equivalent mutants and the out-of-process functions listed in ``path``."""
+    data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    equivalents = [
         Equivalent(e["function"], e["removed"], e["added"], e["why"])
         for e in data.get("equivalent", [])
     ]
-
-
-def load_out_of_process(path: Path) -> list[OutOfProcess]:
-    if not path.exists():
-        return []
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [
+    out_of_process = [
         OutOfProcess(e["function"], tuple(e["tests"]), e["why"])
         for e in data.get("out_of_process", [])
     ]
+    return equivalents, out_of_process
+
+
+def missed(status: str) -> bool:
+    """Survived, or no test reaches it: neither caught nor excluded nor still to run."""
+    return status not in (*CAUGHT, "skipped", "not checked")
 
 
 def run_out_of_process(mutant: str, tests: tuple[str, ...]) -> str:
@@ -157,19 +156,19 @@ def main() -> int:
     found = statuses()
     if not found:
         sys.exit("No mutants: run `mutmut run` (make mutate) first.")
-    equivalents = load_equivalents(EQUIVALENT_FILE)
+    equivalents, out_of_process = load_list(EQUIVALENT_FILE)
     by_function: dict[str, list[str]] = defaultdict(list)
     for name in found:
         by_function[function_of(name)].append(name)
 
     # mutmut's blind spot first: a mutant caught there may also be listed as equivalent.
     stale: list[str] = []
-    for reach in load_out_of_process(EQUIVALENT_FILE):
+    for reach in out_of_process:
         mutants = by_function.get(reach.function, [])
         if not mutants:
             stale.append(f"{reach.function}: out of process (mutmut generates no mutant of it)")
         for name in mutants if not args.check_list else ():
-            if found[name] not in (*CAUGHT, "skipped", "not checked"):
+            if missed(found[name]):
                 found[name] = run_out_of_process(name, reach.tests)
 
     # Which listed entries still match a generated mutant, and which mutant each one explains.
@@ -218,11 +217,7 @@ def main() -> int:
         f"{totals['survived']} survived, {totals['no_tests']} without tests, of {totals['total']}"
     )
 
-    unexplained = sorted(
-        n
-        for n, s in found.items()
-        if s not in (*CAUGHT, "skipped", "not checked") and n not in explained
-    )
+    unexplained = sorted(n for n, s in found.items() if missed(s) and n not in explained)
     if unexplained:
         print(
             f"\n{len(unexplained)} mutants not caught and not listed as equivalent (mutmut show NAME):"
@@ -240,12 +235,12 @@ def report(name: str, counts: Counter[str]) -> float:
     total = counts.total() - equivalent  # "equivalent" counts mutants already counted
     caught = sum(counts[s] for s in CAUGHT)
     # Missed: survived, no test covers it, suspicious... (not checked is not yet run).
-    missed = total - caught - counts["skipped"] - counts["not checked"] - equivalent
+    not_caught = total - caught - counts["skipped"] - counts["not checked"] - equivalent
     tested = total - counts["skipped"]
     raw = 100.0 * caught / tested if tested else 100.0
     value = 100.0 * caught / (tested - equivalent) if tested > equivalent else 100.0
     print(
-        f"{name:<36} {total:>7} {caught:>6} {missed:>6} {equivalent:>6} {raw:>6.1f}% {value:>6.1f}%"
+        f"{name:<36} {total:>7} {caught:>6} {not_caught:>6} {equivalent:>6} {raw:>6.1f}% {value:>6.1f}%"
     )
     return value
 
